@@ -1,0 +1,3 @@
+from cloverleaf.cli import main
+
+raise SystemExit(main())

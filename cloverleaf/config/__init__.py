@@ -1,0 +1,1 @@
+"""Gateway configuration: Bifrost-shaped provider config plus server settings."""

@@ -1,0 +1,106 @@
+"""How the HTTP server runs: CLI flags first, then the Inference Gateway's SERVER_* variables."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cloverleaf.config.load import ConfigError
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path(".cloverleaf")
+    config_path: Path | None = None
+    workers: int = 1
+    tls_cert_path: Path | None = None
+    tls_key_path: Path | None = None
+    #: bound on receiving a request body (SERVER_READ_TIMEOUT)
+    read_timeout_s: float = 60.0
+    #: bound on one response write to a client that stopped reading (SERVER_WRITE_TIMEOUT)
+    write_timeout_s: float = 60.0
+    #: keep-alive idle timeout (SERVER_IDLE_TIMEOUT)
+    idle_timeout_s: float = 120.0
+    #: SIGTERM drain window for in-flight requests, streams included
+    grace_period_s: float = 30.0
+    max_body_bytes: int = 32 * 1024 * 1024
+    admin_key: str | None = None
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert_path is not None
+
+    def check_bind(self) -> None:
+        """Refuse to expose an unauthenticated gateway beyond this machine."""
+        if not is_loopback(self.host) and not self.admin_key:
+            raise ConfigError(
+                f"refusing to bind {self.host}: a non-loopback address needs "
+                "CLOVERLEAF_ADMIN_KEY set, so management is never open to the network"
+            )
+        if (self.tls_cert_path is None) != (self.tls_key_path is None):
+            raise ConfigError("TLS needs both SERVER_TLS_CERT_PATH and SERVER_TLS_KEY_PATH")
+        if self.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_duration(text: str, name: str) -> float:
+    """Go-style durations (`30s`, `1m30s`, `500ms`) as the Inference Gateway uses, or seconds."""
+    value = text.strip()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    total, pos = 0.0, 0
+    for match in _DURATION_PART.finditer(value):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    if pos != len(value) or not value:
+        raise ConfigError(f"{name}: {text!r} is not a duration (examples: 30s, 1m30s, 500ms)")
+    return total
+
+
+def settings_from_env(env: Mapping[str, str], **overrides: object) -> ServerSettings:
+    """Environment defaults under explicit CLI values (`None` overrides are ignored)."""
+    values: dict[str, object] = {}
+    if "SERVER_HOST" in env:
+        values["host"] = env["SERVER_HOST"]
+    if "SERVER_PORT" in env:
+        try:
+            values["port"] = int(env["SERVER_PORT"])
+        except ValueError:
+            raise ConfigError(f"SERVER_PORT: {env['SERVER_PORT']!r} is not a port") from None
+    for var, field in (
+        ("SERVER_READ_TIMEOUT", "read_timeout_s"),
+        ("SERVER_WRITE_TIMEOUT", "write_timeout_s"),
+        ("SERVER_IDLE_TIMEOUT", "idle_timeout_s"),
+        ("CLOVERLEAF_SHUTDOWN_GRACE", "grace_period_s"),
+    ):
+        if env.get(var):
+            values[field] = parse_duration(env[var], var)
+    if env.get("SERVER_TLS_CERT_PATH"):
+        values["tls_cert_path"] = Path(env["SERVER_TLS_CERT_PATH"])
+    if env.get("SERVER_TLS_KEY_PATH"):
+        values["tls_key_path"] = Path(env["SERVER_TLS_KEY_PATH"])
+    if env.get("CLOVERLEAF_ADMIN_KEY"):
+        values["admin_key"] = env["CLOVERLEAF_ADMIN_KEY"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return ServerSettings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The typed internal model shared by every layer; no I/O here."""

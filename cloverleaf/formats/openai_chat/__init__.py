@@ -1,0 +1,1 @@
+"""OpenAI Chat Completions: the gateway's native dialect."""

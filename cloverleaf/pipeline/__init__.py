@@ -1,0 +1,1 @@
+"""Where a request is executed: route, send, translate, account."""

@@ -1,0 +1,66 @@
+"""The gateway's run-time state, built once at startup and handed to every handler."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+
+from cloverleaf.core.errors import GatewayError
+from cloverleaf.core.usage import Usage
+from cloverleaf.pipeline.models import ModelLister
+from cloverleaf.routing.table import RoutingTable, Target
+from cloverleaf.transport.base import Transport
+
+log = logging.getLogger("cloverleaf.requests")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """What one request did, for logs and accounting. Never holds secrets or bodies."""
+
+    request_id: str
+    provider: str
+    model: str
+    status: int
+    stream: bool
+    remote_ms: float
+    usage: Usage | None
+
+
+class Gateway:
+    """Holds the routing table (replaced whole on config change) and the shared transport."""
+
+    def __init__(self, table: RoutingTable, transport: Transport, rng: random.Random | None = None):
+        self.table = table
+        self.transport = transport
+        self.rng = rng or random.Random()
+        self.models = ModelLister(self)
+
+    async def resolve(self, model: str) -> Target:
+        """Resolve from memory; a bare name nobody is known to serve refreshes the model lists
+        once (they may not have been fetched yet) before giving up."""
+        try:
+            return self.table.resolve(model)
+        except GatewayError as error:
+            if error.status != 404 or not await self.models.refresh_if_stale():
+                raise
+        return self.table.resolve(model)
+
+    def record(self, record: RequestRecord) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            usage = record.usage
+            log.debug(
+                "request %s %s/%s status=%d stream=%s upstream_ms=%.1f tokens=%s/%s",
+                record.request_id,
+                record.provider,
+                record.model,
+                record.status,
+                record.stream,
+                record.remote_ms,
+                usage.prompt_tokens if usage else "?",
+                usage.completion_tokens if usage else "?",
+            )
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

@@ -1,0 +1,114 @@
+"""`GET /v1/models`: every configured provider's live list, as `provider/model` ids."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from cloverleaf.routing.keys import choose_key
+from cloverleaf.routing.table import ProviderRoute
+from cloverleaf.transport.base import TransportError, UpstreamRequest
+
+if TYPE_CHECKING:
+    from cloverleaf.pipeline.gateway import Gateway
+
+log = logging.getLogger("cloverleaf.models")
+
+LIST_TIMEOUT_S = 5.0
+CACHE_TTL_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    id: str
+    owned_by: str
+    created: int
+
+
+class ModelLister:
+    """Fetches each provider's list at most once a minute; a failing provider falls back to the
+    models its keys name, so one broken upstream never empties the list."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._gateway = gateway
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._refreshed_at: float | None = None
+
+    async def refresh_if_stale(self) -> bool:
+        """Fetch every list unless that happened within the cache TTL; True if it fetched."""
+        now = time.monotonic()
+        if self._refreshed_at is not None and now - self._refreshed_at < CACHE_TTL_S:
+            return False
+        await self.list()
+        return True
+
+    async def list(self) -> list[ModelEntry]:
+        routes = list(self._gateway.table.routes.values())
+        self._refreshed_at = time.monotonic()
+        listed = await asyncio.gather(*(self._provider_models(route) for route in routes))
+        entries: list[ModelEntry] = []
+        now = int(time.time())
+        for route, models in zip(routes, listed, strict=True):
+            self._gateway.table.listed_models[route.name] = models
+            names = sorted(models | _configured_models(route))
+            entries.extend(ModelEntry(f"{route.name}/{name}", route.name, now) for name in names)
+            entries.extend(ModelEntry(alias, route.name, now) for alias in sorted(route.aliases()))
+        return entries
+
+    async def _provider_models(self, route: ProviderRoute) -> frozenset[str]:
+        cached = self._cache.get(route.name)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_S:
+            return cached[1]
+        models = await self._fetch(route)
+        if models is not None:
+            self._cache[route.name] = (time.monotonic(), models)
+            return models
+        return cached[1] if cached else frozenset()
+
+    async def _fetch(self, route: ProviderRoute) -> frozenset[str] | None:
+        key = choose_key(route.keys, "", self._gateway.rng) or (
+            route.keys[0] if route.keys else None
+        )
+        if not route.spec.has_models_endpoint or key is None:
+            return None
+        headers = [("authorization", f"Bearer {key.secret}")] if key.secret else []
+        profile = replace(route.profile, timeout_s=min(route.profile.timeout_s, LIST_TIMEOUT_S))
+        request = UpstreamRequest(
+            "GET", route.url(key, "/models"), (*headers, *route.extra_headers), b"", profile
+        )
+        try:
+            response = await self._gateway.transport.send(request)
+            try:
+                body = await response.read()
+            finally:
+                await response.aclose()
+        except TransportError as exc:
+            log.warning("listing models of %s failed: %s", route.name, exc)
+            return None
+        if response.status != 200:
+            log.warning("listing models of %s failed: HTTP %d", route.name, response.status)
+            return None
+        return _ids(body)
+
+
+def _ids(body: bytes) -> frozenset[str] | None:
+    """OpenAI's `{"data":[...]}`, or Together's bare array."""
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    items = data.get("data") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        return None
+    return frozenset(
+        item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)
+    )
+
+
+def _configured_models(route: ProviderRoute) -> set[str]:
+    return {model for key in route.keys for model in key.models}

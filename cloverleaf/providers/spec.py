@@ -1,0 +1,54 @@
+"""What the gateway needs to know about an upstream provider, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class StreamUsage(Enum):
+    """How a provider reports usage on streams, so the gateway can always account for tokens."""
+
+    #: honours `stream_options.include_usage`: the gateway asks for it and hides it if the client
+    #: did not ask
+    STREAM_OPTIONS = "stream_options"
+    #: sends usage unasked (or rejects `stream_options`): never add the option
+    UNASKED = "unasked"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """One provider's wire facts. OpenAI-compatible vendors differ only in these values.
+
+    `base_url` is the provider's origin as its docs give it; `api_prefix` is the path the OpenAI
+    surface hangs under (`/v1`, `/openai/v1`, or nothing for Perplexity).
+    """
+
+    name: str
+    base_url: str
+    api_prefix: str = "/v1"
+    dialect: str = "openai_chat"
+    keyless: bool = False
+    stream_usage: StreamUsage = StreamUsage.STREAM_OPTIONS
+    has_models_endpoint: bool = True
+    #: request fields renamed before sending (e.g. Mistral's `seed` → `random_seed`)
+    renamed_params: tuple[tuple[str, str], ...] = ()
+    #: request fields dropped because the provider rejects them and dropping is harmless
+    dropped_params: frozenset[str] = field(default_factory=frozenset)
+    #: message fields the provider rejects in history (DeepSeek's `reasoning_content`)
+    dropped_message_fields: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def rewrites_body(self) -> bool:
+        return bool(self.renamed_params or self.dropped_params or self.dropped_message_fields)
+
+    def endpoint(self, base_url: str, operation_path: str) -> str:
+        """Full URL of an operation (`/chat/completions`) under a configured or default base URL.
+
+        Accepts a base URL given with or without the API prefix (`https://api.groq.com` and
+        `https://api.groq.com/openai/v1` both work), since users copy either from docs.
+        """
+        base = base_url.rstrip("/")
+        if self.api_prefix and base.endswith(self.api_prefix):
+            return base + operation_path
+        return base + self.api_prefix + operation_path

@@ -1,0 +1,1 @@
+"""From a model name to upstream attempts: targets, keys, retries, concurrency limits."""

@@ -1,0 +1,146 @@
+"""The routing table: configured providers at run time, and model name → target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cloverleaf.config.providers import GatewayConfig, ProviderConfig
+from cloverleaf.core.errors import GatewayError, bad_request, not_found
+from cloverleaf.providers.registry import KNOWN_NAMES, spec_for
+from cloverleaf.providers.spec import ProviderSpec
+from cloverleaf.routing.keys import UpstreamKey
+from cloverleaf.routing.limiter import ConcurrencyLimiter
+from cloverleaf.transport.base import NetworkProfile
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRoute:
+    """One configured provider, ready to call: spec, URL, keys, network policy, limiter."""
+
+    name: str
+    spec: ProviderSpec
+    base_url: str
+    keys: tuple[UpstreamKey, ...]
+    extra_headers: tuple[tuple[str, str], ...]
+    profile: NetworkProfile
+    max_retries: int
+    backoff_initial_ms: int
+    backoff_max_ms: int
+    limiter: ConcurrencyLimiter = field(compare=False)
+
+    def url(self, key: UpstreamKey, operation_path: str) -> str:
+        return self.spec.endpoint(key.server_url or self.base_url, operation_path)
+
+    def allows(self, model: str) -> bool:
+        return any(key.allows(model) for key in self.keys)
+
+    def aliases(self) -> set[str]:
+        return {alias for key in self.keys for alias in key.aliases}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    route: ProviderRoute
+    model: str  # the user-facing name within the provider; a key's alias may rename it
+
+    @property
+    def label(self) -> str:
+        return f"{self.route.name}/{self.model}"
+
+
+class RoutingTable:
+    """Immutable once built; a config change builds a new table (no locks on the hot path)."""
+
+    def __init__(self, routes: Mapping[str, ProviderRoute]) -> None:
+        self.routes = dict(routes)
+        # live model lists per provider, filled by the model-listing service when it runs
+        self.listed_models: dict[str, frozenset[str]] = {}
+
+    def resolve(self, model: str) -> Target:
+        if not model:
+            raise bad_request("model is required", param="model")
+        prefix, sep, rest = model.partition("/")
+        if sep and rest:
+            route = self.routes.get(prefix)
+            if route is not None:
+                return Target(route, rest)
+            if prefix in KNOWN_NAMES:
+                raise bad_request(
+                    f"provider {prefix!r} is not configured; configured: {self._names()}",
+                    param="model",
+                    code="provider_not_configured",
+                )
+        route = self._bare(model)
+        if route is None:
+            raise not_found(
+                f"model {model!r} is not served by any configured provider; use the "
+                f"provider/model form (configured providers: {self._names()})"
+            )
+        return Target(route, model)
+
+    def _bare(self, model: str) -> ProviderRoute | None:
+        routes = list(self.routes.values())
+        for route in routes:
+            if model in route.aliases():
+                return route
+        for route in routes:
+            if any(model in key.models for key in route.keys):
+                return route
+        for route in routes:
+            if model in self.listed_models.get(route.name, ()):
+                return route
+        return routes[0] if len(routes) == 1 else None
+
+    def _names(self) -> str:
+        return ", ".join(self.routes) or "none"
+
+
+def build_table(config: GatewayConfig) -> RoutingTable:
+    """Validate provider names and build every route; raises ValueError naming the provider."""
+    return RoutingTable({name: build_route(name, pc) for name, pc in config.providers.items()})
+
+
+def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
+    spec = spec_for(name, config)
+    network = config.network_config
+    keys = tuple(
+        UpstreamKey.from_config(key, fallback_id=f"{name}-{index}")
+        for index, key in enumerate(config.keys)
+        if key.enabled
+    )
+    if not keys and spec.keyless:
+        keys = (
+            UpstreamKey(f"{name}-keyless", "keyless", "", 1.0, frozenset(), frozenset(), {}, None),
+        )
+    proxy = config.proxy_config
+    profile = NetworkProfile(
+        timeout_s=float(network.default_request_timeout_in_seconds),
+        proxy_type=proxy.type,
+        proxy_url=proxy.url,
+        proxy_username=proxy.username,
+        proxy_password=proxy.password,
+        ca_cert_pem="\n".join(p for p in (network.ca_cert_pem, proxy.ca_cert_pem) if p) or None,
+        insecure_skip_verify=network.insecure_skip_verify,
+    )
+    limits = config.concurrency_and_buffer_size
+    return ProviderRoute(
+        name=name,
+        spec=spec,
+        base_url=network.base_url or spec.base_url,
+        keys=keys,
+        extra_headers=tuple(network.extra_headers.items()),
+        profile=profile,
+        max_retries=network.max_retries,
+        backoff_initial_ms=network.retry_backoff_initial,
+        backoff_max_ms=max(network.retry_backoff_max, network.retry_backoff_initial),
+        limiter=ConcurrencyLimiter(name, limits.concurrency, limits.buffer_size),
+    )
+
+
+def no_key_error(target: Target) -> GatewayError:
+    if not target.route.keys:
+        message = f"provider {target.route.name} has no enabled keys"
+    else:
+        message = f"no enabled key of provider {target.route.name} may serve model {target.model!r}"
+    return GatewayError(400, message, code="model_not_allowed", param="model")

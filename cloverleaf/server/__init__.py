@@ -1,0 +1,1 @@
+"""The ASGI app: exact-path dispatch to thin handlers, before any framework runs."""

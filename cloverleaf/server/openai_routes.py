@@ -1,0 +1,77 @@
+"""OpenAI-dialect data-plane handlers: parse, call the pipeline, render. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+
+import orjson
+
+from cloverleaf.config.server import ServerSettings
+from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.openai_chat.request import parse_chat_request
+from cloverleaf.pipeline.chat import ChatResult, proxy_chat
+from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.server.asgi import (
+    DisconnectWatch,
+    Headers,
+    HttpRequest,
+    Send,
+    response_headers,
+    send_bytes,
+)
+from cloverleaf.server.errors import send_openai_error
+
+_SSE_HEADERS: Headers = [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+
+
+class OpenAIRoutes:
+    def __init__(self, gateway: Gateway, settings: ServerSettings) -> None:
+        self._gateway = gateway
+        self._settings = settings
+
+    async def chat_completions(self, request: HttpRequest, send: Send) -> None:
+        watch: DisconnectWatch | None = None
+        model: str | None = None
+        try:
+            raw = await request.body(self._settings.max_body_bytes, self._settings.read_timeout_s)
+            chat = parse_chat_request(raw)
+            model = chat.model
+            watch = DisconnectWatch(request.receive)
+            result = await proxy_chat(self._gateway, chat, request.request_id)
+            await self._send_result(send, request.request_id, result)
+        except GatewayError as error:
+            await send_openai_error(
+                send, request.request_id, error, model=model, request_type="chat_completion"
+            )
+        except asyncio.CancelledError:
+            if watch is None or not watch.absorb():
+                raise
+        finally:
+            if watch is not None:
+                watch.stop()
+
+    async def _send_result(self, send: Send, request_id: str, result: ChatResult) -> None:
+        duration = [(b"x-llm-proxy-remote-duration-ms", b"%d" % round(result.remote_ms))]
+        if result.stream is None:
+            headers = response_headers(result.content_type.encode(), request_id, duration)
+            async with asyncio.timeout(self._settings.write_timeout_s):
+                await send_bytes(send, result.status, headers, result.body)
+            return
+        headers = response_headers(b"text/event-stream", request_id, duration + _SSE_HEADERS)
+        write_timeout = self._settings.write_timeout_s
+        async with aclosing(result.stream) as chunks:
+            await send({"type": "http.response.start", "status": result.status, "headers": headers})
+            async for chunk in chunks:
+                async with asyncio.timeout(write_timeout):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def list_models(self, request: HttpRequest, send: Send) -> None:
+        entries = await self._gateway.models.list()
+        data = [
+            {"id": e.id, "object": "model", "owned_by": e.owned_by, "created": e.created}
+            for e in entries
+        ]
+        body = orjson.dumps({"object": "list", "data": data})
+        await send_bytes(send, 200, response_headers(b"application/json", request.request_id), body)

@@ -490,9 +490,15 @@ def _tool_words(reply: ToolCalls) -> int:
 class MockOpenAI(OpenAIUpstream):
     """``OpenAIUpstream`` served on 127.0.0.1 by a background uvicorn thread."""
 
-    def __init__(self, *, models: Sequence[str] = DEFAULT_MODELS, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        models: Sequence[str] = DEFAULT_MODELS,
+        port: int = 0,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         super().__init__(models=models)
-        self.server = ThreadedServer(self, port=port)
+        self.server = ThreadedServer(self, port=port, tls=tls)
 
     @property
     def port(self) -> int:

@@ -40,8 +40,10 @@ class ThreadedServer:
         host: str = "127.0.0.1",
         port: int = 0,
         graceful_timeout: float = 0.5,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self._app = app
+        self._tls = tls  # (certfile, keyfile): serve HTTPS
         self._host = host
         self._requested_port = port
         self._graceful_timeout = graceful_timeout
@@ -60,8 +62,9 @@ class ThreadedServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` without a trailing slash."""
-        return f"http://{self._host}:{self.port}"
+        """``http(s)://127.0.0.1:PORT`` without a trailing slash."""
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://{self._host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -81,6 +84,8 @@ class ThreadedServer:
             log_level="warning",
             log_config=None,  # do not reconfigure the test process' global logging
             access_log=False,
+            ssl_certfile=self._tls[0] if self._tls else None,
+            ssl_keyfile=self._tls[1] if self._tls else None,
         )
         server = uvicorn.Server(config)
         self._server = server

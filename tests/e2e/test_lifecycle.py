@@ -113,3 +113,19 @@ def test_bad_config_stops_startup_naming_the_field(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "providers.openai.network_config.max_retries" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_several_workers_serve_requests(upstream: MockOpenAI, tmp_path: Path) -> None:
+    config = {
+        "providers": {
+            "openai": {"keys": [{"value": "k"}], "network_config": {"base_url": upstream.base_url}}
+        }
+    }
+    with (
+        GatewayProcess(tmp_path, config, args=["--workers", "2"]) as gateway,
+        openai.OpenAI(base_url=gateway.base_url + "/v1", api_key="unused", max_retries=0) as client,
+    ):
+        for _ in range(10):
+            answer = client.chat.completions.create(model="openai/gpt-4o", messages=USER)
+            assert answer.choices[0].message.content == "echo: hi from env"
+        assert gateway.logs().count("Started server process") == 2

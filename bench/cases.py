@@ -1,0 +1,113 @@
+"""Benchmark cases as data rows: what to send, where, and how to tell the answer is right.
+
+A new dialect (say Anthropic ``/v1/messages`` in front of the OpenAI upstream) is one more
+``Case`` row with its own path, body, headers and check, plus ``baseline`` naming the direct
+case it is measured against; nothing else in the harness changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench import payloads
+
+Headers = tuple[tuple[str, str], ...]
+Check = Callable[[bytes], str | None]  # None when the body is a right answer, else why not
+
+OPENAI_HEADERS: Headers = (
+    ("Content-Type", "application/json"),
+    ("Authorization", "Bearer sk-bench"),
+)
+
+
+def check_chat_completion(body: bytes) -> str | None:
+    """A ``chat.completion`` carrying the mock's reply text unchanged."""
+    try:
+        data = json.loads(body)
+        content = data["choices"][0]["message"]["content"]
+    except (ValueError, LookupError, TypeError) as exc:
+        return f"not a chat.completion ({type(exc).__name__}): {body[:120]!r}"
+    if data.get("object") != "chat.completion" or content != payloads.REPLY:
+        return f"unexpected completion: {body[:120]!r}"
+    return None
+
+
+def check_chat_stream(body: bytes) -> str | None:
+    """Every content delta in order, a ``stop``, and ``[DONE]`` last.
+
+    The usage-only chunk may be missing: OpenAI sends it only when the client asks with
+    ``stream_options.include_usage``, which this request does not (RESULTS.md counted such a
+    21-event stream as valid too).
+    """
+    events = [ln[5:].strip() for ln in body.splitlines() if ln.startswith(b"data:")]
+    if not events or events[-1] != b"[DONE]":
+        return f"stream does not end with data: [DONE] ({len(events)} events)"
+    text, finish = [], None
+    try:
+        for event in map(json.loads, events[:-1]):
+            for choice in event["choices"]:
+                text.append(choice.get("delta", {}).get("content") or "")
+                finish = choice.get("finish_reason") or finish
+    except (ValueError, LookupError, TypeError, AttributeError) as exc:
+        return f"bad chunk ({type(exc).__name__}) in {body[:120]!r}"
+    if "".join(text) != payloads.REPLY or finish != "stop":
+        return f"stream text/finish differ from the mock's ({len(events)} events, {finish=})"
+    return None
+
+
+def note_stream_events(body: bytes) -> str | None:
+    """Say when a system relays a different number of events than the mock sent."""
+    sent = payloads.STREAM_EVENTS + 1
+    got = sum(1 for line in body.splitlines() if line.startswith(b"data:"))
+    if got == sent:
+        return None
+    return f"{got} data: lines where the mock sent {sent} (usage-only chunk dropped?)"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One request shape. ``baseline`` names the case whose direct-to-mock run is the reference
+    for "added" latency (None: this case itself is sent straight to the mock too)."""
+
+    name: str
+    path: str
+    body: bytes
+    stream: bool
+    check: Check
+    headers: Headers = OPENAI_HEADERS
+    note: Check | None = None  # like check, but a difference worth reporting, not a failure
+    baseline: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return self.baseline or self.name
+
+
+_CHAT = "/v1/chat/completions"
+CASES: tuple[Case, ...] = (
+    Case("chat", _CHAT, payloads.CHAT_REQUEST, stream=False, check=check_chat_completion),
+    Case(
+        "chat-stream",
+        _CHAT,
+        payloads.CHAT_STREAM_REQUEST,
+        stream=True,
+        check=check_chat_stream,
+        note=note_stream_events,
+    ),
+    # A cross-dialect row, once the gateway serves it, looks like:
+    # Case("messages", "/v1/messages", ANTHROPIC_REQUEST, stream=False, check=check_message,
+    #      headers=ANTHROPIC_HEADERS, baseline="chat")
+)
+
+
+def select(names: list[str] | None) -> tuple[list[Case], list[Case]]:
+    """(cases to put through each target, cases to send direct to the mock as references)."""
+    by_name = {case.name: case for case in CASES}
+    unknown = [n for n in names or [] if n not in by_name]
+    if unknown:
+        raise ValueError(f"unknown case(s) {unknown}; known: {sorted(by_name)}")
+    chosen = [by_name[n] for n in names] if names else list(CASES)
+    references = list(dict.fromkeys(by_name[c.reference] for c in chosen))
+    return chosen, references

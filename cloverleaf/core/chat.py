@@ -1,0 +1,197 @@
+"""The dialect-neutral chat request and response every translator speaks.
+
+Formats decode their wire shape into these values and encode them back out; nothing here knows
+a vendor. Fields that only one dialect has travel in `extra` and are dropped when the target
+cannot carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+from cloverleaf.core.usage import Usage
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image by URL, or inline as base64 `data` with its `media_type`."""
+
+    url: str | None = None
+    data: str | None = None
+    media_type: str | None = None
+    detail: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str, detail: str | None = None) -> ImagePart:
+        """Split `data:` URIs so every dialect gets bytes and a media type it can name."""
+        if url.startswith("data:") and ";base64," in url:
+            header, data = url[5:].split(";base64,", 1)
+            return cls(data=data, media_type=header or "application/octet-stream", detail=detail)
+        return cls(url=url, detail=detail)
+
+    def as_url(self) -> str:
+        if self.url is not None:
+            return self.url
+        return f"data:{self.media_type};base64,{self.data}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningPart:
+    """Model thinking; `signature` must go back unchanged where the provider requires it."""
+
+    text: str
+    signature: str | None = None
+    redacted: bool = False
+
+
+Part = TextPart | ImagePart | ReasoningPart
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # a JSON text, as OpenAI carries it; may be invalid JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: tuple[Part, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None  # role "tool": which call this answers
+    name: str | None = None  # role "tool": the function's name, when known
+    is_error: bool = False  # role "tool": the tool failed
+
+    def text(self) -> str:
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolChoice:
+    """`auto`, `none`, `required` (some tool), or `function` with the tool's `name`."""
+
+    mode: Literal["auto", "none", "required", "function"] = "auto"
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFormat:
+    kind: Literal["text", "json_object", "json_schema"] = "text"
+    schema: dict[str, Any] | None = None
+    name: str | None = None
+    strict: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reasoning:
+    """Either an effort level or a token budget; translators convert one into the other."""
+
+    effort: str | None = None
+    budget_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    model: str
+    messages: tuple[Message, ...]
+    stream: bool = False
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+    reasoning: Reasoning | None = None
+    user: str | None = None
+    #: fields of the client's dialect with no neutral meaning (kept for same-dialect targets)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class FinishReason(Enum):
+    """OpenAI's finish reasons, the lingua franca (mapping.md §5); the raw value rides along."""
+
+    STOP = "stop"
+    LENGTH = "length"
+    TOOL_CALLS = "tool_calls"
+    CONTENT_FILTER = "content_filter"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResponse:
+    id: str
+    model: str
+    message: Message
+    finish_reason: FinishReason
+    usage: Usage
+    created: int = 0
+    raw_finish_reason: str | None = None
+
+
+# -- streaming -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStart:
+    id: str
+    model: str
+    created: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    text: str = ""
+    signature: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """`index` counts tool calls only (0, 1, ...); `id`/`name` come with a call's first delta."""
+
+    index: int
+    arguments: str = ""
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFinish:
+    reason: FinishReason
+    raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    usage: Usage
+
+
+StreamEvent = StreamStart | TextDelta | ReasoningDelta | ToolCallDelta | StreamFinish | UsageReport

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from cloverleaf.routing.keys import choose_key
 from cloverleaf.routing.table import ProviderRoute
 from cloverleaf.transport.base import TransportError, UpstreamRequest
 
@@ -71,11 +70,9 @@ class ModelLister:
         return cached[1] if cached else frozenset()
 
     async def _fetch(self, route: ProviderRoute) -> frozenset[str] | None:
-        key = choose_key(route.keys, "", self._gateway.rng) or (
-            route.keys[0] if route.keys else None
-        )
-        if not route.spec.has_models_endpoint or key is None:
+        if not route.spec.has_models_endpoint or not route.keys:
             return None
+        key = route.keys[0]
         headers = [("authorization", f"Bearer {key.secret}")] if key.secret else []
         profile = replace(route.profile, timeout_s=min(route.profile.timeout_s, LIST_TIMEOUT_S))
         request = UpstreamRequest(

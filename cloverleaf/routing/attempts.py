@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.formats.openai_chat.errors import upstream_error
-from cloverleaf.routing.keys import UpstreamKey, choose_key
+from cloverleaf.routing.keys import UpstreamKey
 from cloverleaf.routing.retry import (
     MAX_RETRY_AFTER_S,
     RETRYABLE_STATUSES,
@@ -70,7 +70,7 @@ async def open_upstream(
     for target in targets:
         route = target.route
         for attempt in range(route.max_retries + 1):
-            key = choose_key(route.keys, target.model, rng)
+            key = route.picker.choose(target.model, rng)
             if key is None:
                 last = no_key_error(target)
                 break

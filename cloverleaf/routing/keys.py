@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from cloverleaf.config.providers import KeyConfig
 
@@ -51,11 +53,29 @@ class UpstreamKey:
         return f"UpstreamKey(id={self.id!r}, weight={self.weight})"
 
 
-def choose_key(keys: Sequence[UpstreamKey], model: str, rng: random.Random) -> UpstreamKey | None:
-    """Weighted random choice among keys that allow the model; None if no key may serve it."""
-    eligible = [key for key in keys if key.weight > 0 and key.allows(model)]
-    if not eligible:
-        return None
-    if len(eligible) == 1:
-        return eligible[0]
-    return rng.choices(eligible, weights=[key.weight for key in eligible], k=1)[0]
+class KeyPicker:
+    """Weighted random choice among the keys that allow a model.
+
+    The eligible keys and their cumulative weights are worked out once per model name, so a
+    request pays one dictionary lookup and one bisect. The cache is bounded: client-chosen model
+    names must not grow memory.
+    """
+
+    __slots__ = ("_cache", "keys")
+    MAX_CACHED_MODELS = 4096
+
+    def __init__(self, keys: Sequence[UpstreamKey]) -> None:
+        self.keys = tuple(keys)
+        self._cache: dict[str, tuple[tuple[UpstreamKey, ...], tuple[float, ...]]] = {}
+
+    def choose(self, model: str, rng: random.Random) -> UpstreamKey | None:
+        entry = self._cache.get(model)
+        if entry is None:
+            eligible = tuple(key for key in self.keys if key.weight > 0 and key.allows(model))
+            if len(self._cache) >= self.MAX_CACHED_MODELS:
+                self._cache.clear()
+            entry = self._cache[model] = (eligible, tuple(accumulate(k.weight for k in eligible)))
+        eligible, cumulative = entry
+        if len(eligible) <= 1:
+            return eligible[0] if eligible else None
+        return eligible[bisect_right(cumulative, rng.random() * cumulative[-1])]

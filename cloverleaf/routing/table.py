@@ -9,7 +9,7 @@ from cloverleaf.config.providers import GatewayConfig, ProviderConfig
 from cloverleaf.core.errors import GatewayError, bad_request, not_found
 from cloverleaf.providers.registry import KNOWN_NAMES, spec_for
 from cloverleaf.providers.spec import ProviderSpec
-from cloverleaf.routing.keys import UpstreamKey
+from cloverleaf.routing.keys import KeyPicker, UpstreamKey
 from cloverleaf.routing.limiter import ConcurrencyLimiter
 from cloverleaf.transport.base import NetworkProfile
 
@@ -28,6 +28,7 @@ class ProviderRoute:
     backoff_initial_ms: int
     backoff_max_ms: int
     limiter: ConcurrencyLimiter = field(compare=False)
+    picker: KeyPicker = field(compare=False)
 
     def url(self, key: UpstreamKey, operation_path: str) -> str:
         return self.spec.endpoint(key.server_url or self.base_url, operation_path)
@@ -135,6 +136,7 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
         backoff_initial_ms=network.retry_backoff_initial,
         backoff_max_ms=max(network.retry_backoff_max, network.retry_backoff_initial),
         limiter=ConcurrencyLimiter(name, limits.concurrency, limits.buffer_size),
+        picker=KeyPicker(keys),
     )
 
 

@@ -91,33 +91,74 @@ class DisconnectWatch:
     """Cancels the handler when the client goes away, so its upstream call is cancelled too.
 
     ASGI servers drop writes to a closed connection silently, so waiting for `http.disconnect`
-    is the only way to notice a client that left while the upstream is still working.
+    is the only way to notice a client that left while the upstream is still working. The
+    watching task starts only once a request has run for `delay_s`: most calls finish sooner,
+    and a task per request would cost more than the rest of the gateway's own work.
     """
 
-    __slots__ = ("_task", "disconnected")
+    __slots__ = ("_handler", "_receive", "_task", "_timer", "disconnected")
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, delay_s: float = 0.05) -> None:
         self.disconnected = False
         handler = asyncio.current_task()
         assert handler is not None
-        self._task = asyncio.get_running_loop().create_task(self._watch(receive, handler))
+        self._handler = handler
+        self._receive = receive
+        self._task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+            delay_s, self._start
+        )
 
-    async def _watch(self, receive: Receive, handler: asyncio.Task[Any]) -> None:
+    def _start(self) -> None:
+        self._timer = None
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
         while True:
-            message = await receive()
+            message = await self._receive()
             if message["type"] == "http.disconnect":
                 self.disconnected = True
-                handler.cancel()
+                self._handler.cancel()
                 return
 
     def stop(self) -> None:
-        self._task.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
 
     def absorb(self) -> bool:
         """After a CancelledError: True if it was ours (the client left) and is now handled."""
         if not self.disconnected:
             return False
-        task = asyncio.current_task()
-        if task is not None:
-            task.uncancel()
+        self._handler.uncancel()
         return True
+
+
+class WriteDeadline:
+    """SERVER_WRITE_TIMEOUT for a streamed response without a timer per chunk.
+
+    One asyncio timeout covers the whole relay; it is pushed forward at most once a second as
+    writes succeed, so a client that stops reading is cut off after roughly `timeout_s`.
+    """
+
+    __slots__ = ("_cm", "_loop", "_next_push", "_timeout_s")
+
+    def __init__(self, timeout_s: float) -> None:
+        self._timeout_s = timeout_s
+        self._loop = asyncio.get_running_loop()
+        self._next_push = self._loop.time() + 1.0
+        self._cm = asyncio.timeout(timeout_s)
+
+    async def __aenter__(self) -> WriteDeadline:
+        await self._cm.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._cm.__aexit__(*exc_info)
+
+    def progressed(self) -> None:
+        now = self._loop.time()
+        if now >= self._next_push:
+            self._next_push = now + 1.0
+            self._cm.reschedule(now + self._timeout_s)

@@ -17,12 +17,15 @@ from cloverleaf.server.asgi import (
     Headers,
     HttpRequest,
     Send,
+    WriteDeadline,
     response_headers,
     send_bytes,
 )
 from cloverleaf.server.errors import send_openai_error
 
 _SSE_HEADERS: Headers = [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+#: a body this small goes straight into the socket buffer: writing it can never stall
+_BUFFERED_WRITE = 64 * 1024
 
 
 class OpenAIRoutes:
@@ -55,16 +58,21 @@ class OpenAIRoutes:
         duration = [(b"x-llm-proxy-remote-duration-ms", b"%d" % round(result.remote_ms))]
         if result.stream is None:
             headers = response_headers(result.content_type.encode(), request_id, duration)
+            if len(result.body) < _BUFFERED_WRITE:
+                await send_bytes(send, result.status, headers, result.body)
+                return
             async with asyncio.timeout(self._settings.write_timeout_s):
                 await send_bytes(send, result.status, headers, result.body)
             return
         headers = response_headers(b"text/event-stream", request_id, duration + _SSE_HEADERS)
-        write_timeout = self._settings.write_timeout_s
-        async with aclosing(result.stream) as chunks:
+        async with (
+            aclosing(result.stream) as chunks,
+            WriteDeadline(self._settings.write_timeout_s) as deadline,
+        ):
             await send({"type": "http.response.start", "status": result.status, "headers": headers})
             async for chunk in chunks:
-                async with asyncio.timeout(write_timeout):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                deadline.progressed()
         await send({"type": "http.response.body", "body": b""})
 
     async def list_models(self, request: HttpRequest, send: Send) -> None:

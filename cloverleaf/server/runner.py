@@ -21,6 +21,7 @@ def _uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
         "lifespan": "on",
         "access_log": False,
         "server_header": False,
+        "proxy_headers": False,  # no client-address use yet; saves a middleware per request
         "timeout_keep_alive": max(1, round(settings.idle_timeout_s)),
         # SIGTERM: stop accepting, let in-flight requests (streams included) finish this long
         "timeout_graceful_shutdown": max(1, round(settings.grace_period_s)),

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openai
@@ -128,4 +129,7 @@ def test_several_workers_serve_requests(upstream: MockOpenAI, tmp_path: Path) ->
         for _ in range(10):
             answer = client.chat.completions.create(model="openai/gpt-4o", messages=USER)
             assert answer.choices[0].message.content == "echo: hi from env"
+        deadline = time.monotonic() + 15  # the second worker may finish starting a little later
+        while gateway.logs().count("Started server process") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert gateway.logs().count("Started server process") == 2

@@ -9,7 +9,7 @@ import pytest
 
 from cloverleaf.config.providers import KeyConfig
 from cloverleaf.config.secrets import EnvValue
-from cloverleaf.routing.keys import UpstreamKey, choose_key
+from cloverleaf.routing.keys import KeyPicker, UpstreamKey
 from cloverleaf.routing.retry import backoff_seconds, retry_after_seconds
 
 
@@ -23,7 +23,8 @@ def _key(name: str, weight: float = 1.0, **extra: object) -> UpstreamKey:
 def test_weights_shape_the_distribution() -> None:
     keys = [_key("a", 3), _key("b", 1), _key("zero", 0)]
     rng = random.Random(42)
-    counts = Counter(choose_key(keys, "m", rng).name for _ in range(8000))  # type: ignore[union-attr]
+    picker = KeyPicker(keys)
+    counts = Counter(picker.choose("m", rng).name for _ in range(8000))  # type: ignore[union-attr]
     assert counts["zero"] == 0
     assert 0.72 < counts["a"] / 8000 < 0.78
 
@@ -32,9 +33,10 @@ def test_allowlist_and_blacklist() -> None:
     only_mini = _key("mini", models=["gpt-4o-mini"])
     no_mini = _key("big", blacklisted_models=["gpt-4o-mini"])
     rng = random.Random(1)
-    assert choose_key([only_mini, no_mini], "gpt-4o-mini", rng) is only_mini
-    assert choose_key([only_mini, no_mini], "gpt-4o", rng) is no_mini
-    assert choose_key([only_mini], "gpt-4o", rng) is None
+    both = KeyPicker([only_mini, no_mini])
+    assert both.choose("gpt-4o-mini", rng) is only_mini
+    assert both.choose("gpt-4o", rng) is no_mini
+    assert KeyPicker([only_mini]).choose("gpt-4o", rng) is None
 
 
 def test_aliases_map_to_the_provider_id_and_count_for_allowlists() -> None:

@@ -89,3 +89,11 @@ def test_unterminated_tail_is_flushed() -> None:
     relayed, usage = _run(USAGE.rstrip(b"\n"), [10], hide=False)
     assert usage == EXPECTED_USAGE
     assert relayed == USAGE
+
+
+def test_spaced_json_and_null_usage_chunks() -> None:
+    spaced = b'data: {"choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 1}}\n\n'
+    nulls = b'data: {"choices": [{"delta": {"content": "x"}}], "usage": null}\n\n'
+    relayed, usage = _run(nulls + spaced + DONE, [7], hide=True)
+    assert relayed == nulls + DONE
+    assert usage is not None and usage.prompt_tokens == 4 and usage.completion_tokens == 1

@@ -9,7 +9,7 @@ import orjson
 from cloverleaf.core.usage import Usage
 
 _EVENT_END = b"\n\n"
-_USAGE_MARK = b'"usage"'
+_USAGE_KEY = b'"usage":'
 
 
 class SseUsageTap:
@@ -35,7 +35,7 @@ class SseUsageTap:
             self._pending = data
             return b""
         complete, self._pending = data[: end + 2], data[end + 2 :]
-        if _USAGE_MARK not in complete:
+        if _USAGE_KEY not in complete:
             return complete
         return self._scan(complete)
 
@@ -45,30 +45,51 @@ class SseUsageTap:
         return self._scan(rest + _EVENT_END) if rest.strip() else b""
 
     def _scan(self, events: bytes) -> bytes:
-        kept = []
-        for event in events.split(_EVENT_END):
-            if not event:
-                continue
-            payload = _data_payload(event)
-            if payload is not None and _USAGE_MARK in payload:
-                parsed = _parse(payload)
-                usage = Usage.from_openai(parsed.get("usage")) if parsed else None
-                if usage is not None:
-                    self.usage = usage
-                    if self._hide_usage_event and not parsed.get("choices"):
-                        continue
-            kept.append(event)
-        return _EVENT_END.join(kept) + _EVENT_END if kept else b""
+        """Parse only the events holding a usage object; pass every other byte through as is."""
+        kept: list[bytes] = []
+        done = 0
+        mark = _find_usage_object(events, 0)
+        while mark >= 0:
+            start = events.rfind(_EVENT_END, 0, mark)
+            start = 0 if start < 0 else start + 2
+            end = events.find(_EVENT_END, mark)
+            end = len(events) if end < 0 else end + 2
+            parsed = _parse(_data_payload(events[start:end]))
+            usage = Usage.from_openai(parsed.get("usage"))
+            if usage is not None:
+                self.usage = usage
+                if self._hide_usage_event and not parsed.get("choices"):
+                    kept.append(events[done:start])
+                    done = end
+            mark = _find_usage_object(events, end)
+        if not done:
+            return events
+        kept.append(events[done:])
+        return b"".join(kept)
 
 
-def _data_payload(event: bytes) -> bytes | None:
-    for line in event.split(b"\n"):
-        if line.startswith(b"data:"):
-            return line[5:].strip()
-    return None
+def _find_usage_object(data: bytes, start: int) -> int:
+    """Where a `"usage": {...}` begins; OpenAI's `"usage":null` on ordinary chunks is skipped."""
+    pos = data.find(_USAGE_KEY, start)
+    while pos >= 0:
+        value = data[pos + len(_USAGE_KEY) : pos + len(_USAGE_KEY) + 8].lstrip()
+        if value.startswith(b"{"):
+            return pos
+        pos = data.find(_USAGE_KEY, pos + len(_USAGE_KEY))
+    return -1
+
+
+def _data_payload(event: bytes) -> bytes:
+    start = event.find(b"data:")
+    if start < 0:
+        return b""
+    end = event.find(b"\n", start)
+    return event[start + 5 : end if end >= 0 else len(event)].strip()
 
 
 def _parse(payload: bytes) -> dict[str, Any]:
+    if not payload:
+        return {}
     try:
         event = orjson.loads(payload)
     except orjson.JSONDecodeError:

@@ -1,0 +1,59 @@
+"""Server-sent events framing, shared by every SSE dialect (OpenAI, Anthropic, Gemini, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SseEvent:
+    event: str | None
+    data: str
+
+
+class SseParser:
+    """Bytes in any split → complete events. Comments (`: keep-alive`) and retry/id are ignored."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, chunk: bytes) -> list[SseEvent]:
+        data = self._buffer + chunk
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        end = data.rfind(b"\n\n")
+        if end < 0:
+            self._buffer = data
+            return []
+        self._buffer = data[end + 2 :]
+        return [e for block in data[:end].split(b"\n\n") if (e := _event(block)) is not None]
+
+    def close(self) -> list[SseEvent]:
+        rest, self._buffer = self._buffer, b""
+        event = _event(rest.strip(b"\n")) if rest.strip() else None
+        return [event] if event is not None else []
+
+
+def _event(block: bytes) -> SseEvent | None:
+    name: str | None = None
+    data: list[str] = []
+    for line in block.split(b"\n"):
+        if not line or line.startswith(b":"):
+            continue
+        field, _, value = line.partition(b":")
+        value = value[1:] if value.startswith(b" ") else value
+        if field == b"data":
+            data.append(value.decode("utf-8", "replace"))
+        elif field == b"event":
+            name = value.decode("utf-8", "replace")
+    if not data and name is None:
+        return None
+    return SseEvent(name, "\n".join(data))
+
+
+def sse(data: bytes, event: str | None = None) -> bytes:
+    """One SSE frame."""
+    head = b"event: " + event.encode() + b"\n" if event else b""
+    return head + b"data: " + data + b"\n\n"

@@ -1,0 +1,89 @@
+"""Shared helpers for translator fixture tests: load fixture files, compare core values as JSON.
+
+Fixture folders live beside each dialect's tests (`tests/formats/<dialect>/fixtures/<case>/`).
+Core values are compared through `to_json`, so an expected file is readable JSON, not Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cloverleaf.core.chat import StreamEvent
+from cloverleaf.formats.base import StreamDecoder
+
+
+def load_json(path: Path) -> Any:
+    return orjson.loads(path.read_bytes())
+
+
+def to_json(value: Any) -> Any:
+    """Dataclasses (with a `type` tag), enums, tuples → plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"type": type(value).__name__, **fields}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+def decode_split(
+    make: type[StreamDecoder] | Any, stream: bytes, cuts: Sequence[int]
+) -> list[StreamEvent]:
+    """Feed a recorded stream to a fresh decoder cut at the given byte offsets."""
+    decoder = make()
+    events: list[StreamEvent] = []
+    bounds = [0, *cuts, len(stream)]
+    for start, end in itertools.pairwise(bounds):
+        events.extend(decoder.feed(stream[start:end]))
+    events.extend(decoder.close())
+    return events
+
+
+def every_split(stream: bytes) -> Iterable[list[int]]:
+    """No cut, then a single cut at every byte boundary."""
+    yield []
+    for cut in range(1, len(stream)):
+        yield [cut]
+
+
+def merge_text(events: Sequence[StreamEvent]) -> list[StreamEvent]:
+    """Join adjacent text/reasoning/argument deltas, so the result does not depend on how the
+    bytes were split (a decoder may emit one delta per received piece)."""
+    from cloverleaf.core.chat import ReasoningDelta, TextDelta, ToolCallDelta
+
+    merged: list[StreamEvent] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if isinstance(event, TextDelta) and isinstance(last, TextDelta):
+            merged[-1] = TextDelta(last.text + event.text)
+        elif (
+            isinstance(event, ReasoningDelta)
+            and isinstance(last, ReasoningDelta)
+            and event.signature is None
+            and last.signature is None
+        ):
+            merged[-1] = ReasoningDelta(last.text + event.text)
+        elif (
+            isinstance(event, ToolCallDelta)
+            and isinstance(last, ToolCallDelta)
+            and event.index == last.index
+            and event.id is None
+            and event.name is None
+        ):
+            merged[-1] = ToolCallDelta(
+                last.index, last.arguments + event.arguments, last.id, last.name
+            )
+        else:
+            merged.append(event)
+    return merged

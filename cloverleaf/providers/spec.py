@@ -6,6 +6,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+class AuthStyle(Enum):
+    """Where a provider wants its key. Signing schemes (SigV4) need the whole request."""
+
+    BEARER = "bearer"
+    X_API_KEY = "x-api-key"
+    X_GOOG_API_KEY = "x-goog-api-key"
+    API_KEY = "api-key"  # Azure OpenAI
+
+
 class StreamUsage(Enum):
     """How a provider reports usage on streams, so the gateway can always account for tokens."""
 
@@ -28,6 +37,9 @@ class ProviderSpec:
     base_url: str
     api_prefix: str = "/v1"
     dialect: str = "openai_chat"
+    auth: AuthStyle = AuthStyle.BEARER
+    #: headers every request carries (Anthropic's `anthropic-version`, ...)
+    default_headers: tuple[tuple[str, str], ...] = ()
     keyless: bool = False
     stream_usage: StreamUsage = StreamUsage.STREAM_OPTIONS
     has_models_endpoint: bool = True

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from cloverleaf.core.errors import GatewayError
-from cloverleaf.formats.openai_chat.errors import upstream_error
 from cloverleaf.routing.keys import UpstreamKey
 from cloverleaf.routing.retry import (
     MAX_RETRY_AFTER_S,
@@ -116,7 +115,7 @@ async def _send(
             GatewayError(502, str(exc), type="server_error", provider=provider), 0
         ) from None
     if not 200 <= response.status < 300:
-        raise await _failed(response, provider)
+        raise await _failed(response, target)
     try:
         first = await (response.next_chunk() if request.stream else response.read())
     except BaseException as exc:
@@ -131,14 +130,14 @@ async def _send(
     return Opened(target, key, response, first, (time.perf_counter() - started) * 1000.0)
 
 
-async def _failed(response: UpstreamResponse, provider: str) -> _Retry:
+async def _failed(response: UpstreamResponse, target: Target) -> _Retry:
     try:
         body = await response.read()
     except TransportError:
         body = b""
     finally:
         await response.aclose()
-    error = upstream_error(response.status, body, provider)
+    error = target.route.adapter.dialect.parse_error(response.status, body, target.route.name)
     hint = retry_after_seconds(response.header("retry-after"), response.header("retry-after-ms"))
     if hint is not None:
         error.headers = (("retry-after", str(max(1, round(hint)))),)

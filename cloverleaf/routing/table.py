@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from cloverleaf.config.providers import GatewayConfig, ProviderConfig
 from cloverleaf.core.errors import GatewayError, bad_request, not_found
-from cloverleaf.providers.registry import KNOWN_NAMES, spec_for
+from cloverleaf.providers.chat_adapters import CHAT_ADAPTERS, ChatAdapter
+from cloverleaf.providers.registry import KNOWN_NAMES, UnknownProviderError, spec_for
 from cloverleaf.providers.spec import ProviderSpec
 from cloverleaf.routing.keys import KeyPicker, UpstreamKey
 from cloverleaf.routing.limiter import ConcurrencyLimiter
@@ -27,6 +28,7 @@ class ProviderRoute:
     max_retries: int
     backoff_initial_ms: int
     backoff_max_ms: int
+    adapter: ChatAdapter = field(compare=False)
     limiter: ConcurrencyLimiter = field(compare=False)
     picker: KeyPicker = field(compare=False)
 
@@ -104,6 +106,9 @@ def build_table(config: GatewayConfig) -> RoutingTable:
 
 def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
     spec = spec_for(name, config)
+    adapter = CHAT_ADAPTERS.get(spec.dialect)
+    if adapter is None:
+        raise UnknownProviderError(f"provider {name!r}: dialect {spec.dialect!r} is not available")
     network = config.network_config
     keys = tuple(
         UpstreamKey.from_config(key, fallback_id=f"{name}-{index}")
@@ -135,6 +140,7 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
         max_retries=network.max_retries,
         backoff_initial_ms=network.retry_backoff_initial,
         backoff_max_ms=max(network.retry_backoff_max, network.retry_backoff_initial),
+        adapter=adapter,
         limiter=ConcurrencyLimiter(name, limits.concurrency, limits.buffer_size),
         picker=KeyPicker(keys),
     )

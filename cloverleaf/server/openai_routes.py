@@ -9,9 +9,12 @@ import orjson
 
 from cloverleaf.config.server import ServerSettings
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.openai_chat.dialect import OpenAIChatDialect
 from cloverleaf.formats.openai_chat.request import parse_chat_request
-from cloverleaf.pipeline.chat import ChatResult, proxy_chat
+from cloverleaf.pipeline.chat import run_chat
+from cloverleaf.pipeline.client_chat import ClientChat
 from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.pipeline.result import ChatResult
 from cloverleaf.server.asgi import (
     DisconnectWatch,
     Headers,
@@ -32,16 +35,17 @@ class OpenAIRoutes:
     def __init__(self, gateway: Gateway, settings: ServerSettings) -> None:
         self._gateway = gateway
         self._settings = settings
+        self._dialect = OpenAIChatDialect()
 
     async def chat_completions(self, request: HttpRequest, send: Send) -> None:
         watch: DisconnectWatch | None = None
         model: str | None = None
         try:
             raw = await request.body(self._settings.max_body_bytes, self._settings.read_timeout_s)
-            chat = parse_chat_request(raw)
+            chat = ClientChat.from_openai(self._dialect, parse_chat_request(raw))
             model = chat.model
             watch = DisconnectWatch(request.receive)
-            result = await proxy_chat(self._gateway, chat, request.request_id)
+            result = await run_chat(self._gateway, chat, request.request_id)
             await self._send_result(send, request.request_id, result)
         except GatewayError as error:
             await send_openai_error(

@@ -14,7 +14,7 @@ GATEWAY_FIELDS = ("fallbacks",)
 
 
 @dataclass(frozen=True, slots=True)
-class ChatRequest:
+class PeekedChat:
     raw: bytes
     body: dict[str, Any]
     model: str
@@ -24,7 +24,7 @@ class ChatRequest:
     fallbacks: tuple[str, ...]
 
 
-def parse_chat_request(raw: bytes) -> ChatRequest:
+def parse_chat_request(raw: bytes) -> PeekedChat:
     """Validate the few fields the gateway relies on; the upstream validates the rest."""
     try:
         body = orjson.loads(raw)
@@ -43,7 +43,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         raise bad_request("stream must be a boolean", param="stream")
     options = body.get("stream_options")
     wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-    return ChatRequest(raw, body, model, stream, wants_usage, _fallbacks(body.get("fallbacks")))
+    return PeekedChat(raw, body, model, stream, wants_usage, _fallbacks(body.get("fallbacks")))
 
 
 def _fallbacks(value: Any) -> tuple[str, ...]:
@@ -76,7 +76,7 @@ class BodyRewrite:
     dropped_message_fields: frozenset[str] = frozenset()
 
 
-def upstream_body(request: ChatRequest, rewrite: BodyRewrite) -> bytes:
+def upstream_body(request: PeekedChat, rewrite: BodyRewrite) -> bytes:
     """The bytes to send upstream: the client's own bytes whenever nothing needs to change."""
     body = request.body
     if (

@@ -1,0 +1,33 @@
+"""A chat request as the client sent it, in its own dialect, decoded only as far as needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloverleaf.core.chat import ChatRequest
+from cloverleaf.formats.base import ChatDialect
+from cloverleaf.formats.openai_chat.request import PeekedChat
+
+
+@dataclass(slots=True)
+class ClientChat:
+    """`peek` is set for OpenAI clients: their bytes can go upstream untouched. The full core
+    request is decoded only when some target speaks another dialect."""
+
+    dialect: ChatDialect
+    body: dict[str, Any]
+    model: str
+    stream: bool
+    fallbacks: tuple[str, ...] = ()
+    peek: PeekedChat | None = None
+    _core: ChatRequest | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_openai(cls, dialect: ChatDialect, peek: PeekedChat) -> ClientChat:
+        return cls(dialect, peek.body, peek.model, peek.stream, peek.fallbacks, peek)
+
+    def core(self) -> ChatRequest:
+        if self._core is None:
+            self._core = self.dialect.decode_request(self.body)
+        return self._core

@@ -1,0 +1,95 @@
+"""Client and upstream speak different dialects: decode to core, encode for the other side."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterable
+
+import orjson
+
+from cloverleaf.core.chat import StreamEvent, UsageReport
+from cloverleaf.core.errors import GatewayError
+from cloverleaf.core.usage import Usage
+from cloverleaf.formats.base import StreamEncoder
+from cloverleaf.pipeline.client_chat import ClientChat
+from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.pipeline.result import ChatResult, record_of
+from cloverleaf.providers.auth import auth_headers
+from cloverleaf.routing.attempts import Opened
+from cloverleaf.routing.keys import UpstreamKey
+from cloverleaf.routing.table import Target
+from cloverleaf.transport.base import TransportError, UpstreamRequest
+
+
+def translated_request(client: ClientChat, target: Target, key: UpstreamKey) -> UpstreamRequest:
+    route = target.route
+    model = key.upstream_model(target.model)
+    body = orjson.dumps(route.adapter.dialect.encode_request(client.core(), model))
+    headers = [("content-type", "application/json"), *auth_headers(route.spec, key.secret)]
+    headers.extend(route.extra_headers)
+    return UpstreamRequest(
+        "POST",
+        route.url(key, route.adapter.path(model, client.stream)),
+        tuple(headers),
+        body,
+        route.profile,
+        stream=client.stream,
+    )
+
+
+async def translated_result(
+    gateway: Gateway, opened: Opened, client: ClientChat, request_id: str
+) -> ChatResult:
+    upstream = opened.target.route.adapter.dialect
+    if not client.stream:
+        try:
+            body = opened.first or b""
+        finally:
+            await opened.aclose()
+        try:
+            response = upstream.decode_response(body)
+        except GatewayError as error:
+            error.provider = error.provider or opened.target.route.name
+            raise
+        gateway.record(record_of(opened, request_id, False, response.usage))
+        answer = client.dialect.encode_response(response)
+        return ChatResult(200, "application/json", opened.remote_ms, body=answer)
+    encoder = client.dialect.stream_encoder(client.core())
+    relay = _relay(gateway, opened, encoder, request_id)
+    return ChatResult(200, encoder.content_type, opened.remote_ms, stream=relay)
+
+
+async def _relay(
+    gateway: Gateway, opened: Opened, encoder: StreamEncoder, request_id: str
+) -> AsyncGenerator[bytes, None]:
+    """Upstream bytes → core events → client bytes, chunk by chunk, in constant memory."""
+    decoder = opened.target.route.adapter.dialect.stream_decoder()
+    usage: list[Usage] = []
+    status = 200
+    try:
+        chunk = opened.first
+        while chunk is not None:
+            out = _encode(encoder, decoder.feed(chunk), usage)
+            if out:
+                yield out
+            chunk = await opened.response.next_chunk()
+        yield _encode(encoder, decoder.close(), usage) + encoder.close()
+    except GatewayError as error:
+        status = error.status
+        yield encoder.error(error)
+    except TransportError as exc:
+        status = 502
+        yield encoder.error(
+            GatewayError(502, f"upstream stream failed: {exc}", type="server_error")
+        )
+    finally:
+        await opened.aclose()
+        gateway.record(record_of(opened, request_id, True, usage[-1] if usage else None, status))
+
+
+def _encode(encoder: StreamEncoder, events: Iterable[StreamEvent], usage: list[Usage]) -> bytes:
+    parts = []
+    for event in events:
+        if isinstance(event, UsageReport):
+            usage.append(event.usage)
+        parts.append(encoder.encode(event))
+    return b"".join(parts)

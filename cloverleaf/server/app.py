@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from cloverleaf.config.server import ServerSettings
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Receive, Scope, Send
 from cloverleaf.server.errors import send_openai_error
-from cloverleaf.server.health import HealthRoute
-from cloverleaf.server.openai_routes import OpenAIRoutes
+from cloverleaf.server.routes import build_routes
 
 log = logging.getLogger("cloverleaf.server")
-
-Handler = Callable[[HttpRequest, Send], Awaitable[None]]
 
 
 class CloverleafApp:
@@ -29,19 +26,12 @@ class CloverleafApp:
         draining: Callable[[], bool] = lambda: False,
     ) -> None:
         self.gateway = gateway
-        openai = OpenAIRoutes(gateway, settings)
-        health = HealthRoute(gateway, draining)
-        self.routes: dict[tuple[str, str], Handler] = {
-            ("POST", "/v1/chat/completions"): openai.chat_completions,
-            ("GET", "/v1/models"): openai.list_models,
-            ("GET", "/health"): health.health,
-        }
-        self._paths = {path for _, path in self.routes}
+        self.routes = build_routes(gateway, settings, draining)
         self._warmup: asyncio.Task[object] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            handler = self.routes.get((scope["method"], scope["path"]))
+            handler = self.routes.find(scope["method"], scope["path"])
             request = HttpRequest(scope, receive)
             if handler is None:
                 await self._no_route(request, send)
@@ -51,7 +41,7 @@ class CloverleafApp:
             await self._lifespan(receive, send)
 
     async def _no_route(self, request: HttpRequest, send: Send) -> None:
-        if request.path in self._paths:
+        if self.routes.knows_path(request.path):
             error = GatewayError(405, f"method {request.method} is not allowed on {request.path}")
         else:
             error = GatewayError(

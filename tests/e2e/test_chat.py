@@ -186,3 +186,12 @@ def test_health(gateway: GatewayProcess) -> None:
         body = orjson.loads(response.read())
     assert body["status"] == "ok" and body["version"] and body["timestamp"].endswith("Z")
     assert isinstance(body["components"], dict)
+
+
+def test_bifrost_openai_prefix_serves_the_same_handler(
+    gateway: GatewayProcess, upstream: MockOpenAI
+) -> None:
+    with openai.OpenAI(base_url=gateway.base_url + "/openai/v1", api_key="x", max_retries=0) as sdk:
+        answer = sdk.chat.completions.create(model="openai/gpt-4o", messages=USER)
+        assert answer.choices[0].message.content == "echo: hello there"
+        assert "openai/gpt-4o" in {m.id for m in sdk.models.list()}

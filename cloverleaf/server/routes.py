@@ -1,0 +1,53 @@
+"""Every route the gateway serves, in one table: exact paths first, then a few path patterns."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from cloverleaf.config.server import ServerSettings
+from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.server.asgi import HttpRequest, Send
+from cloverleaf.server.health import HealthRoute
+from cloverleaf.server.openai_routes import OpenAIRoutes
+
+Handler = Callable[[HttpRequest, Send], Awaitable[None]]
+
+#: Bifrost's provider-compatible prefixes: an SDK can use base_url=http://gateway/openai
+OPENAI_PREFIXES = ("", "/openai")
+
+
+@dataclass(slots=True)
+class RouteTable:
+    exact: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    #: (method, path prefix, handler) for routes with a parameter in the path (Gemini's model)
+    prefixed: list[tuple[str, str, Handler]] = field(default_factory=list)
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        self.exact[(method, path)] = handler
+
+    def find(self, method: str, path: str) -> Handler | None:
+        handler = self.exact.get((method, path))
+        if handler is not None:
+            return handler
+        for route_method, prefix, candidate in self.prefixed:
+            if method == route_method and path.startswith(prefix):
+                return candidate
+        return None
+
+    def knows_path(self, path: str) -> bool:
+        return any(p == path for _, p in self.exact) or any(
+            path.startswith(prefix) for _, prefix, _ in self.prefixed
+        )
+
+
+def build_routes(
+    gateway: Gateway, settings: ServerSettings, draining: Callable[[], bool]
+) -> RouteTable:
+    table = RouteTable()
+    openai = OpenAIRoutes(gateway, settings)
+    for prefix in OPENAI_PREFIXES:
+        table.add("POST", f"{prefix}/v1/chat/completions", openai.chat_completions)
+        table.add("GET", f"{prefix}/v1/models", openai.list_models)
+    table.add("GET", "/health", HealthRoute(gateway, draining).health)
+    return table

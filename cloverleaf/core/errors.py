@@ -31,6 +31,8 @@ class GatewayError(Exception):
         self.param = param
         self.headers = tuple(headers)
         self.provider = provider
+        #: the model the client asked for, when known (Bifrost's `extra_fields.model_requested`)
+        self.model: str | None = None
 
     def __repr__(self) -> str:
         return f"GatewayError({self.status}, {self.message!r}, code={self.code!r})"

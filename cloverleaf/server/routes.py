@@ -47,7 +47,7 @@ def build_routes(
     table = RouteTable()
     openai = OpenAIRoutes(gateway, settings)
     for prefix in OPENAI_PREFIXES:
-        table.add("POST", f"{prefix}/v1/chat/completions", openai.chat_completions)
+        table.add("POST", f"{prefix}/v1/chat/completions", openai.chat.handle)
         table.add("GET", f"{prefix}/v1/models", openai.list_models)
     table.add("GET", "/health", HealthRoute(gateway, draining).health)
     return table

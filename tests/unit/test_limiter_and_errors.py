@@ -73,7 +73,8 @@ def test_upstream_error_shapes(body: bytes, message: str, code: str | None) -> N
     error = upstream_error(400, body, "p")
     assert message in error.message
     assert error.code == code
-    rendered = orjson.loads(render_error(error, model="p/m"))
+    error.model = "p/m"
+    rendered = orjson.loads(render_error(error))
     assert rendered["error"]["message"] == error.message
     assert rendered["status_code"] == 400
     assert rendered["extra_fields"] == {"provider": "p", "model_requested": "p/m"}

@@ -25,7 +25,7 @@ class OpenAIChatDialect:
         return OpenAIStreamEncoder(request)
 
     def render_error(self, error: GatewayError) -> bytes:
-        return render_error(error)
+        return render_error(error, request_type="chat_completion")
 
     def encode_request(self, request: ChatRequest, model: str) -> dict[str, Any]:
         return request_from_core(request, model)

@@ -78,13 +78,13 @@ def default_type(status: int) -> str:
     return _DEFAULT_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
 
 
-def render_error(error: GatewayError, *, model: str | None = None, request_type: str = "") -> bytes:
+def render_error(error: GatewayError, *, request_type: str = "") -> bytes:
     """OpenAI's error object, extended the way Bifrost's BifrostError extends it."""
     extra: dict[str, Any] = {}
     if error.provider:
         extra["provider"] = error.provider
-    if model:
-        extra["model_requested"] = model
+    if error.model:
+        extra["model_requested"] = error.model
     if request_type:
         extra["request_type"] = request_type
     return orjson.dumps(

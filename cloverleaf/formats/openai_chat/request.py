@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from cloverleaf.core.errors import bad_request
+from cloverleaf.formats.json_body import parse_json_object
 
 #: Bifrost's request extensions: consumed by the gateway, never sent upstream
 GATEWAY_FIELDS = ("fallbacks",)
@@ -26,12 +27,7 @@ class PeekedChat:
 
 def parse_chat_request(raw: bytes) -> PeekedChat:
     """Validate the few fields the gateway relies on; the upstream validates the rest."""
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"request body is not valid JSON: {exc}", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise bad_request("request body must be a JSON object", code="invalid_json")
+    body = parse_json_object(raw)
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise bad_request("model is required and must be a non-empty string", param="model")

@@ -1,0 +1,1 @@
+"""Amazon Bedrock Converse / ConverseStream: JSON bodies and the AWS binary event-stream."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cloverleaf.config.secrets import EnvValue
 
@@ -126,12 +126,12 @@ class ProxyConfig(BaseModel):
     password: str | None = None
     ca_cert_pem: str | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _url_scheme(cls, url: str | None) -> str | None:
-        if url and "://" not in url:
-            raise ValueError("proxy url must include a scheme, e.g. http://host:3128")
-        return url
+    @model_validator(mode="after")
+    def _url_for_type(self) -> ProxyConfig:
+        """`host:port` is accepted: the scheme then comes from `type`."""
+        if self.type in ("http", "socks5") and not self.url:
+            raise ValueError(f"proxy type {self.type} needs a url, e.g. host:3128")
+        return self
 
 
 class CustomProviderConfig(BaseModel):

@@ -33,6 +33,8 @@ UNSIGNED_HEADERS = frozenset(
         "x-amzn-trace-id",
     }
 )
+#: set by `sign` itself; a stale copy in the given headers is replaced, as botocore does
+_REPLACED = frozenset({"x-amz-date", "x-amz-security-token"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -66,12 +68,14 @@ def sign(
 ) -> list[tuple[str, str]]:
     """The headers to add to the request: X-Amz-Date, X-Amz-Security-Token (session
     credentials only) and Authorization. Every given header is signed, as botocore does, so
-    pass exactly the headers that will be sent (Host is derived from the URL when absent)."""
+    pass exactly the headers that will be sent (Host is derived from the URL when absent;
+    a given X-Amz-Date or X-Amz-Security-Token is replaced)."""
     stamp = amz_date(now)
     added = [("X-Amz-Date", stamp)]
     if session_token:
         added.append(("X-Amz-Security-Token", session_token))
-    canonical_headers = _canonical_headers(url, [*_pairs(headers), *added])
+    given = [(k, v) for k, v in _pairs(headers) if k.lower() not in _REPLACED]
+    canonical_headers = _canonical_headers(url, [*given, *added])
     signed = ";".join(canonical_headers)
     canonical = "\n".join(
         [

@@ -117,9 +117,8 @@ def _with_proxy(builder: ClientBuilder, profile: NetworkProfile) -> ClientBuilde
     if profile.proxy_type == "environment":
         return builder  # reqwest reads HTTP(S)_PROXY / ALL_PROXY / NO_PROXY itself
     if profile.proxy_type in ("http", "socks5") and profile.proxy_url:
-        url = profile.proxy_url
-        if profile.proxy_type == "socks5" and not url.startswith("socks5"):
-            url = "socks5://" + url.split("://", 1)[-1]
+        scheme = "socks5" if profile.proxy_type == "socks5" else "http"
+        url = profile.proxy_url if "://" in profile.proxy_url else f"{scheme}://{profile.proxy_url}"
         proxy = ProxyBuilder.all(url)
         if profile.proxy_username:
             proxy = proxy.basic_auth(profile.proxy_username, profile.proxy_password or "")

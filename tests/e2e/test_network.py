@@ -149,3 +149,45 @@ def test_requests_go_through_an_http_proxy(upstream: MockOpenAI, tmp_path: Path)
             assert _ask(gateway).choices[0].message.content == "echo: over tls"
     assert any(b"/v1/chat/completions" in line for line in proxy.requests)
     assert upstream.last_request.headers["authorization"] == "Bearer sk-tls"
+
+
+class Socks5Proxy(ForwardProxy):
+    """A minimal SOCKS5 (no auth, CONNECT) relay that records where it connected."""
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        version, methods = await reader.readexactly(2)
+        await reader.readexactly(methods)
+        writer.write(b"\x05\x00")  # no authentication
+        _, command, _, address_type = await reader.readexactly(4)
+        if address_type == 1:
+            host = ".".join(str(b) for b in await reader.readexactly(4))
+        else:
+            length = (await reader.readexactly(1))[0]
+            host = (await reader.readexactly(length)).decode()
+        port = int.from_bytes(await reader.readexactly(2), "big")
+        assert version == 5 and command == 1
+        self.requests.append(f"{host}:{port}".encode())
+        up_reader, up_writer = await asyncio.open_connection(host, port)
+        writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + port.to_bytes(2, "big"))
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(
+            pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True
+        )
+
+
+def test_requests_go_through_a_socks5_proxy(upstream: MockOpenAI, tmp_path: Path) -> None:
+    with Socks5Proxy() as proxy:
+        config = _config(upstream.base_url)
+        config["providers"]["openai"]["proxy_config"] = {
+            "type": "socks5",
+            "url": f"127.0.0.1:{proxy.port}",
+        }
+        with GatewayProcess(tmp_path, config) as gateway:
+            assert _ask(gateway).choices[0].message.content == "echo: over tls"
+    assert proxy.requests and set(proxy.requests) == {f"127.0.0.1:{upstream.port}".encode()}

@@ -9,6 +9,7 @@ from cloverleaf.config.server import ServerSettings
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Send
 from cloverleaf.server.health import HealthRoute
+from cloverleaf.server.ollama_meta import OllamaMetaRoutes
 from cloverleaf.server.openai_routes import OpenAIRoutes
 
 Handler = Callable[[HttpRequest, Send], Awaitable[None]]
@@ -50,4 +51,8 @@ def build_routes(
         table.add("POST", f"{prefix}/v1/chat/completions", openai.chat.handle)
         table.add("GET", f"{prefix}/v1/models", openai.list_models)
     table.add("GET", "/health", HealthRoute(gateway, draining).health)
+    ollama = OllamaMetaRoutes(gateway, settings)
+    table.add("GET", "/api/tags", ollama.tags)
+    table.add("GET", "/api/version", ollama.version)
+    table.add("POST", "/api/show", ollama.show)
     return table

@@ -57,6 +57,32 @@ def check_chat_stream(body: bytes) -> str | None:
     return None
 
 
+ANTHROPIC_HEADERS: Headers = (
+    ("Content-Type", "application/json"),
+    ("x-api-key", "sk-bench"),
+    ("anthropic-version", "2023-06-01"),
+)
+
+
+def check_anthropic_stream(body: bytes) -> str | None:
+    """Anthropic events carrying the mock's reply text, ending with `message_stop`."""
+    events = [ln[5:].strip() for ln in body.splitlines() if ln.startswith(b"data:")]
+    text = []
+    try:
+        parsed = [json.loads(event) for event in events]
+        for event in parsed:
+            delta = event.get("delta") or {}
+            if event.get("type") == "content_block_delta" and delta.get("type") == "text_delta":
+                text.append(delta["text"])
+    except (ValueError, LookupError, TypeError, AttributeError) as exc:
+        return f"bad event ({type(exc).__name__}) in {body[:120]!r}"
+    if not parsed or parsed[-1].get("type") != "message_stop":
+        return f"stream does not end with message_stop ({len(parsed)} events)"
+    if "".join(text) != payloads.REPLY:
+        return "streamed text differs from the mock's reply"
+    return None
+
+
 def note_stream_events(body: bytes) -> str | None:
     """Say when a system relays a different number of events than the mock sent."""
     sent = payloads.STREAM_EVENTS + 1
@@ -96,9 +122,16 @@ CASES: tuple[Case, ...] = (
         check=check_chat_stream,
         note=note_stream_events,
     ),
-    # A cross-dialect row, once the gateway serves it, looks like:
-    # Case("messages", "/v1/messages", ANTHROPIC_REQUEST, stream=False, check=check_message,
-    #      headers=ANTHROPIC_HEADERS, baseline="chat")
+    # cross-dialect: an Anthropic client in front of the OpenAI-compatible mock, translated
+    Case(
+        "messages-stream",
+        "/v1/messages",
+        payloads.ANTHROPIC_STREAM_REQUEST,
+        stream=True,
+        check=check_anthropic_stream,
+        headers=ANTHROPIC_HEADERS,
+        baseline="chat-stream",
+    ),
 )
 
 

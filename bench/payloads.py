@@ -113,7 +113,22 @@ def _fit_request(stream: bool) -> bytes:
     return _request(stream, REQUEST_SIZE - overhead)
 
 
+def _anthropic_stream_request() -> bytes:
+    """The same conversation as an Anthropic Messages client sends it (cross-dialect case)."""
+    return _dumps(
+        {
+            "model": MODEL,
+            "max_tokens": 64,
+            "stream": True,
+            "system": "You are a concise assistant.",
+            "messages": [{"role": "user", "content": _text(REQUEST_SIZE - 200)}],
+            "temperature": 0,
+        }
+    )
+
+
 REPLY = _text(COMPLETION_SIZE - len(_completion("")))
+ANTHROPIC_STREAM_REQUEST = _anthropic_stream_request()
 
 CHAT_COMPLETION = _completion(REPLY)
 CHAT_STREAM = _sse(REPLY)

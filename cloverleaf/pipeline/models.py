@@ -6,10 +6,10 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import orjson
-
+from cloverleaf.core.errors import GatewayError
+from cloverleaf.providers.auth import auth_headers
 from cloverleaf.routing.table import ProviderRoute
 from cloverleaf.transport.base import TransportError, UpstreamRequest
 
@@ -70,14 +70,20 @@ class ModelLister:
         return cached[1] if cached else frozenset()
 
     async def _fetch(self, route: ProviderRoute) -> frozenset[str] | None:
-        if not route.spec.has_models_endpoint or not route.keys:
+        adapter = route.adapter
+        if not route.spec.has_models_endpoint or adapter.models_path is None or not route.keys:
             return None
         key = route.keys[0]
-        headers = [("authorization", f"Bearer {key.secret}")] if key.secret else []
+        url = route.url(key, adapter.models_path)
+        headers = list(route.extra_headers)
+        try:
+            headers += auth_headers(
+                route.spec, key.credential, method="GET", url=url, headers=headers, body=b""
+            )
+        except GatewayError:
+            return None
         profile = replace(route.profile, timeout_s=min(route.profile.timeout_s, LIST_TIMEOUT_S))
-        request = UpstreamRequest(
-            "GET", route.url(key, "/models"), (*headers, *route.extra_headers), b"", profile
-        )
+        request = UpstreamRequest("GET", url, tuple(headers), b"", profile)
         try:
             response = await self._gateway.transport.send(request)
             try:
@@ -90,21 +96,7 @@ class ModelLister:
         if response.status != 200:
             log.warning("listing models of %s failed: HTTP %d", route.name, response.status)
             return None
-        return _ids(body)
-
-
-def _ids(body: bytes) -> frozenset[str] | None:
-    """OpenAI's `{"data":[...]}`, or Together's bare array."""
-    try:
-        data: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    items = data.get("data") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        return None
-    return frozenset(
-        item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)
-    )
+        return adapter.parse_models(body)
 
 
 def _configured_models(route: ProviderRoute) -> set[str]:

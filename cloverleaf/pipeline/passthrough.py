@@ -40,18 +40,15 @@ def passthrough_request(chat: PeekedChat, target: Target, key: UpstreamKey) -> U
         dropped=spec.dropped_params,
         dropped_message_fields=spec.dropped_message_fields,
     )
-    headers = [("content-type", "application/json"), *auth_headers(spec, key.secret)]
+    headers = [("content-type", "application/json"), *route.extra_headers]
     if chat.stream:
         headers.append(("accept", "text/event-stream"))
-    headers.extend(route.extra_headers)
-    return UpstreamRequest(
-        "POST",
-        route.url(key, CHAT_PATH),
-        tuple(headers),
-        upstream_body(chat, rewrite),
-        route.profile,
-        stream=chat.stream,
+    url = route.url(key, CHAT_PATH)
+    body = upstream_body(chat, rewrite)
+    headers += auth_headers(
+        spec, key.credential, method="POST", url=url, headers=headers, body=body
     )
+    return UpstreamRequest("POST", url, tuple(headers), body, route.profile, stream=chat.stream)
 
 
 async def passthrough_result(

@@ -24,16 +24,12 @@ def translated_request(client: ClientChat, target: Target, key: UpstreamKey) -> 
     route = target.route
     model = key.upstream_model(target.model)
     body = orjson.dumps(route.adapter.dialect.encode_request(client.core(), model))
-    headers = [("content-type", "application/json"), *auth_headers(route.spec, key.secret)]
-    headers.extend(route.extra_headers)
-    return UpstreamRequest(
-        "POST",
-        route.url(key, route.adapter.path(model, client.stream)),
-        tuple(headers),
-        body,
-        route.profile,
-        stream=client.stream,
+    url = route.url(key, route.adapter.path(model, client.stream))
+    headers = [("content-type", "application/json"), *route.extra_headers]
+    headers += auth_headers(
+        route.spec, key.credential, method="POST", url=url, headers=headers, body=body
     )
+    return UpstreamRequest("POST", url, tuple(headers), body, route.profile, stream=client.stream)
 
 
 async def translated_result(

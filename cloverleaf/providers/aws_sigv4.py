@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
@@ -38,12 +40,6 @@ _REPLACED = frozenset({"x-amz-date", "x-amz-security-token"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
-
-
-def quote_segment(segment: str) -> str:
-    """Percent-encode one path segment (a model id: `:` → `%3A`, `/` in ARNs → `%2F`), exactly
-    as botocore serialises a URI label; the URL sent and the URL signed must both use this."""
-    return quote(segment, safe="")
 
 
 def amz_date(now: datetime) -> str:
@@ -163,3 +159,65 @@ def _canonical_headers(url: str, headers: list[tuple[str, str]]) -> dict[str, st
     if "host" not in values:
         values["host"] = [host_header(url)]
     return {name: ",".join(values[name]) for name in sorted(values)}
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """A parsed SigV4 `Authorization` header: who signed, for which scope, over which headers."""
+
+    access_key: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+_AUTHORIZATION = re.compile(
+    rf"{ALGORITHM} Credential=([^/,\s]+)/(\d{{8}})/([^/,\s]+)/([^/,\s]+)/aws4_request,\s*"
+    r"SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})"
+)
+
+
+def parse_authorization(value: str) -> Authorization | None:
+    """None when the header is not a well-formed SigV4 authorization."""
+    match = _AUTHORIZATION.fullmatch(value.strip())
+    if match is None:
+        return None
+    access_key, date, region, service, signed, signature = match.groups()
+    return Authorization(access_key, date, region, service, tuple(signed.split(";")), signature)
+
+
+def verify(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secret_key: str,
+) -> bool:
+    """Recompute the signature of a received request (lower-cased `headers`) over exactly the
+    headers it claims to have signed. Checks the signature only: which key, region, service
+    and how old the date may be are the caller's policy."""
+    auth = parse_authorization(headers.get("authorization", ""))
+    stamp = headers.get("x-amz-date", "")
+    try:
+        now = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    if auth is None or auth.date != stamp[:8]:
+        return False
+    signed = [(name, headers.get(name, "")) for name in auth.signed_headers]
+    expected = sign(
+        method,
+        url,
+        signed,
+        body,
+        access_key=auth.access_key,
+        secret_key=secret_key,
+        session_token=headers.get("x-amz-security-token"),
+        region=auth.region,
+        service=auth.service,
+        now=now,
+    )
+    return hmac.compare_digest(dict(expected)["Authorization"], headers["authorization"].strip())

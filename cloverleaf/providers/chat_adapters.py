@@ -1,16 +1,50 @@
-"""Per dialect: the codec, and the path its chat operation lives at under the API prefix."""
+"""Per dialect: the codec, where its chat operation lives, and how its model list reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import MappingProxyType
+from typing import Any
+
+import orjson
 
 from cloverleaf.formats.base import ChatDialect
-from cloverleaf.formats.openai_chat.dialect import OpenAIChatDialect
 
 #: (upstream model id, stream?) → path under the provider's API prefix, query string included
 ChatPath = Callable[[str, bool], str]
+ModelListParser = Callable[[bytes], frozenset[str] | None]
+
+
+def openai_model_ids(body: bytes) -> frozenset[str] | None:
+    """OpenAI's `{"data":[{"id"}]}`, or Together's bare array."""
+    items = _items(body, "data")
+    return (
+        frozenset(i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str))
+        if items is not None
+        else None
+    )
+
+
+def listed_names(key: str, field: str, strip: str = "") -> ModelListParser:
+    """`{<key>: [{<field>: "..."}]}` lists (Gemini's `models[].name`, Ollama's tags)."""
+
+    def parse(body: bytes) -> frozenset[str] | None:
+        items = _items(body, key)
+        if items is None:
+            return None
+        names = (i.get(field) for i in items if isinstance(i, dict))
+        return frozenset(n.removeprefix(strip) for n in names if isinstance(n, str))
+
+    return parse
+
+
+def _items(body: bytes, key: str) -> list[Any] | None:
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    items = data.get(key) if isinstance(data, dict) else data
+    return items if isinstance(items, list) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,12 +53,6 @@ class ChatAdapter:
     path: ChatPath
     #: a client of this same dialect can be served by forwarding its bytes
     byte_passthrough: bool = False
-
-
-def _openai_path(model: str, stream: bool) -> str:
-    return "/chat/completions"
-
-
-CHAT_ADAPTERS: Mapping[str, ChatAdapter] = MappingProxyType(
-    {"openai_chat": ChatAdapter(OpenAIChatDialect(), _openai_path, byte_passthrough=True)}
-)
+    #: where the provider lists its models (None: it has no list the gateway can read)
+    models_path: str | None = "/models"
+    parse_models: ModelListParser = openai_model_ids

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from cloverleaf.formats.openai_chat.dialect import OpenAIChatDialect
+from cloverleaf.providers.chat_adapters import ChatAdapter
 from cloverleaf.providers.spec import ProviderSpec, StreamUsage
 
 _ROWS: tuple[ProviderSpec, ...] = (
@@ -37,9 +39,15 @@ _ROWS: tuple[ProviderSpec, ...] = (
     ProviderSpec("vllm", "http://localhost:8000", keyless=True),
     ProviderSpec("sgl", "http://localhost:30000", keyless=True),
     ProviderSpec("lmstudio", "http://localhost:1234", keyless=True),
-    ProviderSpec("ollama", "http://localhost:11434", keyless=True),
 )
 
 OPENAI_COMPATIBLE: MappingProxyType[str, ProviderSpec] = MappingProxyType(
     {row.name: row for row in _ROWS}
 )
+
+
+def _path(model: str, stream: bool) -> str:
+    return "/chat/completions"
+
+
+ADAPTER = ChatAdapter(OpenAIChatDialect(), _path, byte_passthrough=True)

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from types import MappingProxyType
 
 from cloverleaf.config.providers import ProviderConfig
-from cloverleaf.providers.openai_compatible import OPENAI_COMPATIBLE
+from cloverleaf.providers import anthropic, bedrock, gemini, ollama, openai_compatible
+from cloverleaf.providers.chat_adapters import ChatAdapter
 from cloverleaf.providers.spec import ProviderSpec
 
-BUILTIN = OPENAI_COMPATIBLE
+BUILTIN: Mapping[str, ProviderSpec] = MappingProxyType(
+    {
+        **openai_compatible.OPENAI_COMPATIBLE,
+        **{spec.name: spec for spec in (anthropic.SPEC, *gemini.SPECS, ollama.SPEC, bedrock.SPEC)},
+    }
+)
+
+#: dialect name → how to call a provider that speaks it
+CHAT_ADAPTERS: Mapping[str, ChatAdapter] = MappingProxyType(
+    {
+        "openai_chat": openai_compatible.ADAPTER,
+        "anthropic": anthropic.ADAPTER,
+        "gemini": gemini.ADAPTER,
+        "ollama": ollama.ADAPTER,
+        "bedrock_converse": bedrock.ADAPTER,
+    }
+)
 
 #: every provider name a client may put before a slash (Bifrost's ModelProvider enum and ours),
 #: so `anthropic/claude-...` with no anthropic configured is a clear error, not a bare model name
 KNOWN_NAMES = frozenset(BUILTIN) | frozenset(
-    {
-        "azure",
-        "anthropic",
-        "bedrock",
-        "cohere",
-        "vertex",
-        "gemini",
-        "google",
-        "replicate",
-        "elevenlabs",
-        "runway",
-        "cloudflare",
-    }
+    {"azure", "cohere", "vertex", "replicate", "elevenlabs", "runway", "cloudflare"}
 )
 
 

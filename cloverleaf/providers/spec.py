@@ -13,6 +13,7 @@ class AuthStyle(Enum):
     X_API_KEY = "x-api-key"
     X_GOOG_API_KEY = "x-goog-api-key"
     API_KEY = "api-key"  # Azure OpenAI
+    SIGV4 = "sigv4"  # AWS: the whole request is signed
 
 
 class StreamUsage(Enum):
@@ -37,6 +38,8 @@ class ProviderSpec:
     base_url: str
     api_prefix: str = "/v1"
     dialect: str = "openai_chat"
+    #: other suffixes users paste onto the base URL that the gateway should strip (Ollama's /v1)
+    alt_prefixes: tuple[str, ...] = ()
     auth: AuthStyle = AuthStyle.BEARER
     #: headers every request carries (Anthropic's `anthropic-version`, ...)
     default_headers: tuple[tuple[str, str], ...] = ()
@@ -63,4 +66,7 @@ class ProviderSpec:
         base = base_url.rstrip("/")
         if self.api_prefix and base.endswith(self.api_prefix):
             return base + operation_path
+        for suffix in self.alt_prefixes:
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
         return base + self.api_prefix + operation_path

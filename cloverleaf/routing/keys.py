@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from cloverleaf.config.providers import KeyConfig
+from cloverleaf.providers.auth import AwsCredentials, Credential
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class UpstreamKey:
     blacklisted_models: frozenset[str]
     aliases: Mapping[str, str]
     server_url: str | None
+    aws: AwsCredentials | None = None
 
     @classmethod
     def from_config(cls, key: KeyConfig, fallback_id: str) -> UpstreamKey:
@@ -33,7 +35,12 @@ class UpstreamKey:
             blacklisted_models=frozenset(key.blacklisted_models),
             aliases=dict(key.aliases),
             server_url=key.server_url(),
+            aws=aws_credentials(key),
         )
+
+    @property
+    def credential(self) -> Credential:
+        return Credential(self.name, self.secret, self.aws)
 
     def upstream_model(self, model: str) -> str:
         """The provider's own id for a user-facing name (deployment, inference profile, ...)."""
@@ -79,3 +86,12 @@ class KeyPicker:
         if len(eligible) <= 1:
             return eligible[0] if eligible else None
         return eligible[bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
+def aws_credentials(key: KeyConfig) -> AwsCredentials | None:
+    block = key.bedrock_key_config
+    if block is None or block.access_key is None or block.secret_key is None:
+        return None
+    region = block.region.value if block.region else "us-east-1"
+    token = block.session_token.value if block.session_token else None
+    return AwsCredentials(block.access_key.value, block.secret_key.value, region, token or None)

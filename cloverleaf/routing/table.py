@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 
 from cloverleaf.config.providers import GatewayConfig, ProviderConfig
 from cloverleaf.core.errors import GatewayError, bad_request, not_found
-from cloverleaf.providers.chat_adapters import CHAT_ADAPTERS, ChatAdapter
-from cloverleaf.providers.registry import KNOWN_NAMES, UnknownProviderError, spec_for
+from cloverleaf.providers.chat_adapters import ChatAdapter
+from cloverleaf.providers.registry import (
+    CHAT_ADAPTERS,
+    KNOWN_NAMES,
+    UnknownProviderError,
+    spec_for,
+)
 from cloverleaf.providers.spec import ProviderSpec
 from cloverleaf.routing.keys import KeyPicker, UpstreamKey
 from cloverleaf.routing.limiter import ConcurrencyLimiter
@@ -33,7 +38,10 @@ class ProviderRoute:
     picker: KeyPicker = field(compare=False)
 
     def url(self, key: UpstreamKey, operation_path: str) -> str:
-        return self.spec.endpoint(key.server_url or self.base_url, operation_path)
+        base = key.server_url or self.base_url
+        if "{region}" in base:  # AWS: one endpoint per region, the key says which
+            base = base.replace("{region}", key.aws.region if key.aws else "us-east-1")
+        return self.spec.endpoint(base, operation_path)
 
     def allows(self, model: str) -> bool:
         return any(key.allows(model) for key in self.keys)

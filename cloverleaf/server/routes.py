@@ -6,8 +6,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from cloverleaf.config.server import ServerSettings
+from cloverleaf.formats.anthropic.dialect import AnthropicDialect
+from cloverleaf.formats.ollama.dialect import OllamaDialect, OllamaGenerateDialect
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Send
+from cloverleaf.server.dialect_routes import DialectChatRoute
+from cloverleaf.server.gemini_routes import MODEL_PREFIXES, GeminiRoutes
 from cloverleaf.server.health import HealthRoute
 from cloverleaf.server.ollama_meta import OllamaMetaRoutes
 from cloverleaf.server.openai_routes import OpenAIRoutes
@@ -16,6 +20,7 @@ Handler = Callable[[HttpRequest, Send], Awaitable[None]]
 
 #: Bifrost's provider-compatible prefixes: an SDK can use base_url=http://gateway/openai
 OPENAI_PREFIXES = ("", "/openai")
+ANTHROPIC_PREFIXES = ("", "/anthropic")
 
 
 @dataclass(slots=True)
@@ -51,6 +56,17 @@ def build_routes(
         table.add("POST", f"{prefix}/v1/chat/completions", openai.chat.handle)
         table.add("GET", f"{prefix}/v1/models", openai.list_models)
     table.add("GET", "/health", HealthRoute(gateway, draining).health)
+    anthropic = DialectChatRoute(gateway, settings, AnthropicDialect())
+    for prefix in ANTHROPIC_PREFIXES:
+        table.add("POST", f"{prefix}/v1/messages", anthropic.handle)
+    gemini = GeminiRoutes(gateway, settings)
+    for prefix in MODEL_PREFIXES:
+        table.prefixed.append(("POST", prefix, gemini.model_method))
+        if prefix != "/v1/models/":  # GET /v1/models is OpenAI's list (conflict C10)
+            table.add("GET", prefix.rstrip("/"), gemini.list_models)
+    table.add("POST", "/api/chat", DialectChatRoute(gateway, settings, OllamaDialect()).handle)
+    generate = DialectChatRoute(gateway, settings, OllamaGenerateDialect())
+    table.add("POST", "/api/generate", generate.handle)
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add("GET", "/api/tags", ollama.tags)
     table.add("GET", "/api/version", ollama.version)

@@ -112,7 +112,10 @@ def render_error(error: GatewayError) -> bytes:
 
 def error_type_header(error: GatewayError) -> tuple[str, str]:
     """The `x-amzn-ErrorType` header a Bedrock-dialect route should send with `render_error`."""
-    return ("x-amzn-ErrorType", f"{name_for(error)}:http://internal.amazon.com/coral/com.amazon.bedrock/")
+    return (
+        "x-amzn-ErrorType",
+        f"{name_for(error)}:http://internal.amazon.com/coral/com.amazon.bedrock/",
+    )
 
 
 def _json(body: bytes) -> dict[str, Any]:

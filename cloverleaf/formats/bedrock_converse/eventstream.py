@@ -63,16 +63,33 @@ def corrupt(reason: str) -> GatewayError:
 class EventStreamDecoder:
     """Bytes in any split → whole messages; verifies both CRCs before trusting a frame."""
 
-    __slots__ = ("_buffer",)
+    __slots__ = ("_buffer", "_error")
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self._error: GatewayError | None = None
 
     def feed(self, chunk: bytes) -> list[EventMessage]:
+        """Whole messages completed by `chunk`. A corrupt frame raises; messages before it in
+        the same chunk are returned first and the error is raised on the next call."""
+        if self._error is not None:
+            raise self._error
         self._buffer += chunk
         messages: list[EventMessage] = []
-        offset = 0
+        try:
+            offset = self._frames(messages)
+        except GatewayError as error:
+            if not messages:
+                raise
+            self._error = error
+            return messages
+        del self._buffer[:offset]
+        return messages
+
+    def _frames(self, messages: list[EventMessage]) -> int:
+        """Append every whole frame in the buffer; return how many bytes they used."""
         buffer = self._buffer
+        offset = 0
         while len(buffer) - offset >= _PRELUDE_LEN:
             total, headers_len, prelude_crc = _PRELUDE.unpack_from(buffer, offset)
             if zlib.crc32(buffer[offset : offset + 8]) != prelude_crc:
@@ -86,11 +103,12 @@ class EventStreamDecoder:
                 break
             messages.append(_message(bytes(buffer[offset : offset + total]), headers_len))
             offset += total
-        del self._buffer[:offset]
-        return messages
+        return offset
 
     def close(self) -> None:
         """Raise if the stream ended inside a frame: the last message was cut off."""
+        if self._error is not None:
+            raise self._error
         if self._buffer:
             left = len(self._buffer)
             self._buffer.clear()

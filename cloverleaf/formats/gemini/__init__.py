@@ -1,0 +1,1 @@
+"""Google Gemini `generateContent`: client dialect and upstream wire format."""

@@ -129,6 +129,8 @@ class ChatRequest:
     user: str | None = None
     #: fields of the client's dialect with no neutral meaning (kept for same-dialect targets)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the dialect `extra` came from: an encoder forwards `extra` only to its own dialect
+    source: str = ""
 
 
 class FinishReason(Enum):

@@ -21,6 +21,9 @@ class SseParser:
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
         data = self._buffer + chunk
+        if data.endswith(b"\r"):  # a CRLF may be split across chunks: wait for its LF
+            self._buffer = data
+            return []
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         end = data.rfind(b"\n\n")

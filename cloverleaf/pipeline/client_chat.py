@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cloverleaf.core.chat import ChatRequest
@@ -29,5 +29,6 @@ class ClientChat:
 
     def core(self) -> ChatRequest:
         if self._core is None:
-            self._core = self.dialect.decode_request(self.body)
+            decoded = self.dialect.decode_request(self.body)
+            self._core = replace(decoded, source=self.dialect.name)
         return self._core

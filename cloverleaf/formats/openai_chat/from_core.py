@@ -19,7 +19,8 @@ from cloverleaf.core.usage import Usage
 
 
 def request_from_core(request: ChatRequest, model: str) -> dict[str, Any]:
-    body: dict[str, Any] = {k: v for k, v in request.extra.items() if k != "stream_options"}
+    own = request.extra if request.source == "openai_chat" else {}
+    body: dict[str, Any] = {k: v for k, v in own.items() if k != "stream_options"}
     body["model"] = model
     body["messages"] = [_message(m) for m in request.messages]
     optional: dict[str, Any] = {

@@ -21,7 +21,7 @@ from cloverleaf.core.usage import Usage
 from cloverleaf.formats.openai_chat.errors import default_type
 from cloverleaf.formats.openai_chat.from_core import usage_dict
 from cloverleaf.formats.openai_chat.to_core import finish_reason
-from cloverleaf.formats.sse import SseParser, sse
+from cloverleaf.formats.sse import SseEvent, SseParser, sse
 
 DONE = b"data: [DONE]\n\n"
 
@@ -37,19 +37,36 @@ class OpenAIStreamDecoder:
         self._provider = provider
         self._tool_index_by_id: dict[str, int] = {}
         self._ids_seen: set[str] = set()
+        self._pending_error: GatewayError | None = None
         self._last_index = 0
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for event in self._sse.feed(chunk):
-            self._decode(event.data, out)
-        return out
+        return self._decode_all(self._sse.feed(chunk))
 
     def close(self) -> list[StreamEvent]:
+        events = self._decode_all(self._sse.close())
+        self._raise_pending()
+        return events
+
+    def _decode_all(self, events: list[SseEvent]) -> list[StreamEvent]:
+        """Events before an in-band error are returned first; the error is raised on the next
+        call, so nothing decoded is lost whatever the chunk boundaries were."""
+        self._raise_pending()
         out: list[StreamEvent] = []
-        for event in self._sse.close():
-            self._decode(event.data, out)
+        for event in events:
+            try:
+                self._decode(event.data, out)
+            except GatewayError as error:
+                self._pending_error = error
+                break
+        if not out:
+            self._raise_pending()
         return out
+
+    def _raise_pending(self) -> None:
+        error, self._pending_error = self._pending_error, None
+        if error is not None:
+            raise error
 
     def _decode(self, data: str, out: list[StreamEvent]) -> None:
         if data.strip() == "[DONE]" or not data.strip():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 
 from cloverleaf.core.chat import (
@@ -62,7 +64,7 @@ REQUEST = {
 
 
 def test_request_round_trip_keeps_meaning() -> None:
-    core = DIALECT.decode_request(REQUEST)
+    core = replace(DIALECT.decode_request(REQUEST), source="openai_chat")  # as the pipeline does
     assert core.messages[0].role == "system"
     image = core.messages[1].content[1]
     assert isinstance(image, ImagePart) and image.media_type == "image/png" and image.data == "AAAA"
@@ -152,3 +154,44 @@ def test_stream_round_trip_through_the_encoder() -> None:
         UsageReport(Usage(3, 4, 7)),
     ]
     assert wire.endswith(b"data: [DONE]\n\n")
+
+
+def test_crlf_split_between_cr_and_lf_keeps_events_whole() -> None:
+    from cloverleaf.formats.sse import SseParser
+
+    stream = b"event: a\r\ndata: 1\r\n\r\nevent: b\r\ndata: 2\r\n\r\n"
+    for cut in range(1, len(stream)):
+        parser = SseParser()
+        events = parser.feed(stream[:cut]) + parser.feed(stream[cut:]) + parser.close()
+        assert [(e.event, e.data) for e in events] == [("a", "1"), ("b", "2")], cut
+
+
+def test_events_before_an_in_band_error_are_not_lost() -> None:
+    import pytest
+
+    from cloverleaf.core.errors import GatewayError
+
+    error = b'data: {"error": {"message": "boom", "code": "overloaded"}}\n\n'
+    text = _chunk([{"index": 0, "delta": {"content": "partial"}}])
+    decoder = OpenAIStreamDecoder()
+    events = decoder.feed(text + error)
+    assert TextDelta("partial") in events
+    with pytest.raises(GatewayError) as caught:
+        decoder.close()
+    assert caught.value.message == "boom" and caught.value.code == "overloaded"
+
+
+def test_another_dialects_extra_fields_never_reach_an_openai_upstream() -> None:
+    from cloverleaf.formats.anthropic.dialect import AnthropicDialect
+
+    core = AnthropicDialect().decode_request(
+        {
+            "model": "m",
+            "max_tokens": 10,
+            "container": "cntr_1",
+            "messages": [{"role": "user", "content": "hi"}],
+        }
+    )
+    body = DIALECT.encode_request(core, "gpt-4o")
+    assert "container" not in body
+    assert body["messages"] == [{"role": "user", "content": "hi"}]

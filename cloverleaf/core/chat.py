@@ -197,3 +197,36 @@ class UsageReport:
 
 
 StreamEvent = StreamStart | TextDelta | ReasoningDelta | ToolCallDelta | StreamFinish | UsageReport
+
+
+def coalesce(events: list[StreamEvent]) -> list[StreamEvent]:
+    """Join adjacent text, reasoning and tool-argument deltas.
+
+    Events that arrived in one upstream read are one moment for the client too: re-encoding
+    them as one client event each costs CPU and bytes for nothing.
+    """
+    merged: list[StreamEvent] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if isinstance(event, TextDelta) and isinstance(last, TextDelta):
+            merged[-1] = TextDelta(last.text + event.text)
+        elif (
+            isinstance(event, ReasoningDelta)
+            and isinstance(last, ReasoningDelta)
+            and event.signature is None
+            and last.signature is None
+        ):
+            merged[-1] = ReasoningDelta(last.text + event.text)
+        elif (
+            isinstance(event, ToolCallDelta)
+            and isinstance(last, ToolCallDelta)
+            and event.index == last.index
+            and event.id is None
+            and event.name is None
+        ):
+            merged[-1] = ToolCallDelta(
+                last.index, last.arguments + event.arguments, last.id, last.name
+            )
+        else:
+            merged.append(event)
+    return merged

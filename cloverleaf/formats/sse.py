@@ -20,6 +20,20 @@ class SseParser:
         self._buffer = b""
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
+        return [e for block in self._blocks(chunk) if (e := _event(block)) is not None]
+
+    def feed_data(self, chunk: bytes) -> list[bytes]:
+        """Only the `data` payloads, as bytes: for dialects that never name their events
+        (OpenAI). The usual one-line `data: {...}` frame skips line parsing entirely."""
+        out = []
+        for block in self._blocks(chunk):
+            if block.startswith(b"data: ") and b"\n" not in block:
+                out.append(block[6:])
+            elif (event := _event(block)) is not None and event.data:
+                out.append(event.data.encode())
+        return out
+
+    def _blocks(self, chunk: bytes) -> list[bytes]:
         data = self._buffer + chunk
         if data.endswith(b"\r"):  # a CRLF may be split across chunks: wait for its LF
             self._buffer = data
@@ -31,7 +45,7 @@ class SseParser:
             self._buffer = data
             return []
         self._buffer = data[end + 2 :]
-        return [e for block in data[:end].split(b"\n\n") if (e := _event(block)) is not None]
+        return data[:end].split(b"\n\n")
 
     def close(self) -> list[SseEvent]:
         rest, self._buffer = self._buffer, b""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator
 
 import orjson
 
-from cloverleaf.core.chat import StreamEvent, UsageReport
+from cloverleaf.core.chat import StreamEvent, UsageReport, coalesce
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
 from cloverleaf.formats.base import StreamEncoder
@@ -82,9 +82,9 @@ async def _relay(
         gateway.record(record_of(opened, request_id, True, usage[-1] if usage else None, status))
 
 
-def _encode(encoder: StreamEncoder, events: Iterable[StreamEvent], usage: list[Usage]) -> bytes:
+def _encode(encoder: StreamEncoder, events: list[StreamEvent], usage: list[Usage]) -> bytes:
     parts = []
-    for event in events:
+    for event in coalesce(events) if len(events) > 1 else events:
         if isinstance(event, UsageReport):
             usage.append(event.usage)
         parts.append(encoder.encode(event))

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from cloverleaf.core.chat import StreamEvent
+from cloverleaf.core.chat import StreamEvent, coalesce
 from cloverleaf.formats.base import StreamDecoder
 
 
@@ -58,32 +58,5 @@ def every_split(stream: bytes) -> Iterable[list[int]]:
 
 
 def merge_text(events: Sequence[StreamEvent]) -> list[StreamEvent]:
-    """Join adjacent text/reasoning/argument deltas, so the result does not depend on how the
-    bytes were split (a decoder may emit one delta per received piece)."""
-    from cloverleaf.core.chat import ReasoningDelta, TextDelta, ToolCallDelta
-
-    merged: list[StreamEvent] = []
-    for event in events:
-        last = merged[-1] if merged else None
-        if isinstance(event, TextDelta) and isinstance(last, TextDelta):
-            merged[-1] = TextDelta(last.text + event.text)
-        elif (
-            isinstance(event, ReasoningDelta)
-            and isinstance(last, ReasoningDelta)
-            and event.signature is None
-            and last.signature is None
-        ):
-            merged[-1] = ReasoningDelta(last.text + event.text)
-        elif (
-            isinstance(event, ToolCallDelta)
-            and isinstance(last, ToolCallDelta)
-            and event.index == last.index
-            and event.id is None
-            and event.name is None
-        ):
-            merged[-1] = ToolCallDelta(
-                last.index, last.arguments + event.arguments, last.id, last.name
-            )
-        else:
-            merged.append(event)
-    return merged
+    """Join adjacent deltas, so the result does not depend on how the bytes were split."""
+    return coalesce(list(events))

@@ -21,7 +21,7 @@ from cloverleaf.core.usage import Usage
 from cloverleaf.formats.openai_chat.errors import default_type
 from cloverleaf.formats.openai_chat.from_core import usage_dict
 from cloverleaf.formats.openai_chat.to_core import finish_reason
-from cloverleaf.formats.sse import SseEvent, SseParser, sse
+from cloverleaf.formats.sse import SseParser, sse
 
 DONE = b"data: [DONE]\n\n"
 
@@ -41,21 +41,21 @@ class OpenAIStreamDecoder:
         self._last_index = 0
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._decode_all(self._sse.feed(chunk))
+        return self._decode_all(self._sse.feed_data(chunk))
 
     def close(self) -> list[StreamEvent]:
-        events = self._decode_all(self._sse.close())
+        events = self._decode_all([e.data.encode() for e in self._sse.close() if e.data])
         self._raise_pending()
         return events
 
-    def _decode_all(self, events: list[SseEvent]) -> list[StreamEvent]:
+    def _decode_all(self, payloads: list[bytes]) -> list[StreamEvent]:
         """Events before an in-band error are returned first; the error is raised on the next
         call, so nothing decoded is lost whatever the chunk boundaries were."""
         self._raise_pending()
         out: list[StreamEvent] = []
-        for event in events:
+        for payload in payloads:
             try:
-                self._decode(event.data, out)
+                self._decode(payload, out)
             except GatewayError as error:
                 self._pending_error = error
                 break
@@ -68,9 +68,11 @@ class OpenAIStreamDecoder:
         if error is not None:
             raise error
 
-    def _decode(self, data: str, out: list[StreamEvent]) -> None:
-        if data.strip() == "[DONE]" or not data.strip():
-            return
+    def _decode(self, data: bytes, out: list[StreamEvent]) -> None:
+        if data[:1] != b"{":  # `[DONE]`, blank keep-alives
+            data = data.strip()
+            if not data.startswith(b"{"):
+                return
         try:
             chunk: Any = orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -6,6 +6,11 @@ from cloverleaf.pipeline.client_chat import ClientChat
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.pipeline.passthrough import passthrough_request, passthrough_result
 from cloverleaf.pipeline.result import ChatResult
+from cloverleaf.pipeline.same_dialect import (
+    same_dialect,
+    same_dialect_request,
+    same_dialect_result,
+)
 from cloverleaf.pipeline.translate import translated_request, translated_result
 from cloverleaf.routing.attempts import open_upstream
 from cloverleaf.routing.keys import UpstreamKey
@@ -26,12 +31,16 @@ async def run_chat(gateway: Gateway, client: ClientChat, request_id: str) -> Cha
         if _same_bytes(client, target):
             assert client.peek is not None
             return passthrough_request(client.peek, target, key)
+        if same_dialect(client, target):
+            return same_dialect_request(client, target, key)
         return translated_request(client, target, key)
 
     opened = await open_upstream(targets, build, gateway.transport, gateway.rng)
     if _same_bytes(client, opened.target):
         assert client.peek is not None
         return await passthrough_result(gateway, opened, client.peek, request_id)
+    if same_dialect(client, opened.target):
+        return await same_dialect_result(gateway, opened, client, request_id)
     return await translated_result(gateway, opened, client, request_id)
 
 

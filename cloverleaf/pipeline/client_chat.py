@@ -21,6 +21,10 @@ class ClientChat:
     stream: bool
     fallbacks: tuple[str, ...] = ()
     peek: PeekedChat | None = None
+    #: the body as the client sent it (for same-dialect pass-through)
+    raw: bytes = b""
+    #: fields the route took from the URL into `body` (Gemini's model and stream): never sent
+    url_fields: frozenset[str] = frozenset()
     _core: ChatRequest | None = field(default=None, repr=False)
 
     @classmethod

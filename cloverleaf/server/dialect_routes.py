@@ -22,7 +22,14 @@ ClientParser = Callable[[ChatDialect, bytes, dict[str, Any]], ClientChat]
 
 def decode_client(dialect: ChatDialect, raw: bytes, overrides: dict[str, Any]) -> ClientChat:
     """The general case: decode the whole body into the core model up front."""
-    client = ClientChat(dialect, {**parse_json_object(raw), **overrides}, "", False)
+    client = ClientChat(
+        dialect,
+        {**parse_json_object(raw), **overrides},
+        "",
+        False,
+        raw=raw,
+        url_fields=frozenset(overrides),
+    )
     core = client.core()
     client.model, client.stream = core.model, core.stream
     return client

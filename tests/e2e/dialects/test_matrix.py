@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
-
 import pytest
 
 from tests.e2e.dialects.clients import CLIENTS, QUESTION, client
-from tests.e2e.dialects.upstreams import WEATHER_ARGS, Upstream, gateway_config, start_upstreams
+from tests.e2e.dialects.upstreams import WEATHER_ARGS, Upstream
 from tests.gateway_process import GatewayProcess
 
 PROVIDERS = ["openai", "anthropic", "gemini", "ollama", "bedrock"]
-
-
-@pytest.fixture(scope="module")
-def upstreams() -> Iterator[dict[str, Upstream]]:
-    with ExitStack() as stack:
-        yield {u.name: u for u in start_upstreams(stack)}
-
-
-@pytest.fixture(scope="module")
-def gateway(
-    upstreams: dict[str, Upstream], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GatewayProcess]:
-    workdir: Path = tmp_path_factory.mktemp("dialects")
-    with GatewayProcess(workdir, gateway_config(list(upstreams.values()))) as process:
-        yield process
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])

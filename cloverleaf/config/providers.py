@@ -84,10 +84,13 @@ class KeyConfig(BaseModel):
         return aliases
 
     def server_url(self) -> str | None:
-        """The per-key server URL of a self-hosted provider, if this key has one."""
+        """The per-key server URL (self-hosted providers, an Azure resource), if any."""
         for block in (self.vllm_key_config, self.ollama_key_config, self.sgl_key_config):
             if block is not None and block.url.value:
                 return block.url.value
+        azure = self.azure_key_config
+        if azure is not None and azure.endpoint is not None and azure.endpoint.value:
+            return azure.endpoint.value
         return None
 
 

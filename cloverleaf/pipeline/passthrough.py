@@ -18,8 +18,6 @@ from cloverleaf.routing.keys import UpstreamKey
 from cloverleaf.routing.table import Target
 from cloverleaf.transport.base import TransportError, UpstreamRequest
 
-CHAT_PATH = "/chat/completions"
-
 
 def adds_stream_usage(chat: PeekedChat, target: Target) -> bool:
     spec = target.route.spec
@@ -43,7 +41,7 @@ def passthrough_request(chat: PeekedChat, target: Target, key: UpstreamKey) -> U
     headers = [("content-type", "application/json"), *route.extra_headers]
     if chat.stream:
         headers.append(("accept", "text/event-stream"))
-    url = route.url(key, CHAT_PATH)
+    url = route.url(key, route.adapter.path(rewrite.model, chat.stream))
     body = upstream_body(chat, rewrite)
     headers += auth_headers(
         spec, key.credential, method="POST", url=url, headers=headers, body=body

@@ -7,14 +7,17 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from cloverleaf.config.providers import ProviderConfig
-from cloverleaf.providers import anthropic, bedrock, gemini, ollama, openai_compatible
+from cloverleaf.providers import anthropic, azure, bedrock, gemini, ollama, openai_compatible
 from cloverleaf.providers.chat_adapters import ChatAdapter
 from cloverleaf.providers.spec import ProviderSpec
 
 BUILTIN: Mapping[str, ProviderSpec] = MappingProxyType(
     {
         **openai_compatible.OPENAI_COMPATIBLE,
-        **{spec.name: spec for spec in (anthropic.SPEC, *gemini.SPECS, ollama.SPEC, bedrock.SPEC)},
+        **{
+            spec.name: spec
+            for spec in (anthropic.SPEC, *gemini.SPECS, ollama.SPEC, bedrock.SPEC, azure.SPEC)
+        },
     }
 )
 
@@ -26,13 +29,14 @@ CHAT_ADAPTERS: Mapping[str, ChatAdapter] = MappingProxyType(
         "gemini": gemini.ADAPTER,
         "ollama": ollama.ADAPTER,
         "bedrock_converse": bedrock.ADAPTER,
+        "azure": azure.ADAPTER,
     }
 )
 
 #: every provider name a client may put before a slash (Bifrost's ModelProvider enum and ours),
 #: so `anthropic/claude-...` with no anthropic configured is a clear error, not a bare model name
 KNOWN_NAMES = frozenset(BUILTIN) | frozenset(
-    {"azure", "cohere", "vertex", "replicate", "elevenlabs", "runway", "cloudflare"}
+    {"cohere", "vertex", "replicate", "elevenlabs", "runway", "cloudflare"}
 )
 
 

@@ -38,6 +38,8 @@ class ProviderSpec:
     base_url: str
     api_prefix: str = "/v1"
     dialect: str = "openai_chat"
+    #: the chat adapter to use when it is not the dialect's own (Azure: OpenAI by deployment)
+    adapter: str = ""
     #: other suffixes users paste onto the base URL that the gateway should strip (Ollama's /v1)
     alt_prefixes: tuple[str, ...] = ()
     auth: AuthStyle = AuthStyle.BEARER

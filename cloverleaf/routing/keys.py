@@ -10,6 +10,7 @@ from itertools import accumulate
 
 from cloverleaf.config.providers import KeyConfig
 from cloverleaf.providers.auth import AwsCredentials, Credential
+from cloverleaf.providers.azure import DEFAULT_API_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class UpstreamKey:
     aliases: Mapping[str, str]
     server_url: str | None
     aws: AwsCredentials | None = None
+    api_version: str | None = None
 
     @classmethod
     def from_config(cls, key: KeyConfig, fallback_id: str) -> UpstreamKey:
@@ -36,6 +38,7 @@ class UpstreamKey:
             aliases=dict(key.aliases),
             server_url=key.server_url(),
             aws=aws_credentials(key),
+            api_version=_api_version(key),
         )
 
     @property
@@ -95,3 +98,10 @@ def aws_credentials(key: KeyConfig) -> AwsCredentials | None:
     region = block.region.value if block.region else "us-east-1"
     token = block.session_token.value if block.session_token else None
     return AwsCredentials(block.access_key.value, block.secret_key.value, region, token or None)
+
+
+def _api_version(key: KeyConfig) -> str | None:
+    block = key.azure_key_config
+    if block is None:
+        return None
+    return block.api_version.value if block.api_version else DEFAULT_API_VERSION

@@ -41,7 +41,10 @@ class ProviderRoute:
         base = key.server_url or self.base_url
         if "{region}" in base:  # AWS: one endpoint per region, the key says which
             base = base.replace("{region}", key.aws.region if key.aws else "us-east-1")
-        return self.spec.endpoint(base, operation_path)
+        url = self.spec.endpoint(base, operation_path)
+        if key.api_version:  # Azure pins an API version per key
+            url += ("&" if "?" in url else "?") + "api-version=" + key.api_version
+        return url
 
     def allows(self, model: str) -> bool:
         return any(key.allows(model) for key in self.keys)
@@ -114,7 +117,7 @@ def build_table(config: GatewayConfig) -> RoutingTable:
 
 def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
     spec = spec_for(name, config)
-    adapter = CHAT_ADAPTERS.get(spec.dialect)
+    adapter = CHAT_ADAPTERS.get(spec.adapter or spec.dialect)
     if adapter is None:
         raise UnknownProviderError(f"provider {name!r}: dialect {spec.dialect!r} is not available")
     network = config.network_config
@@ -126,6 +129,12 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
     if not keys and spec.keyless:
         keys = (
             UpstreamKey(f"{name}-keyless", "keyless", "", 1.0, frozenset(), frozenset(), {}, None),
+        )
+    base_url = network.base_url or spec.base_url
+    if not base_url and not all(key.server_url for key in keys):
+        raise UnknownProviderError(
+            f"provider {name!r} has no endpoint: give network_config.base_url or a per-key URL "
+            "(azure_key_config.endpoint, vllm_key_config.url, ...)"
         )
     proxy = config.proxy_config
     profile = NetworkProfile(
@@ -141,7 +150,7 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
     return ProviderRoute(
         name=name,
         spec=spec,
-        base_url=network.base_url or spec.base_url,
+        base_url=base_url,
         keys=keys,
         extra_headers=tuple(network.extra_headers.items()),
         profile=profile,

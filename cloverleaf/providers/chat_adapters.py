@@ -48,6 +48,15 @@ def _items(body: bytes, key: str) -> list[Any] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenCounting:
+    """A provider's own token-count operation: where, what to send, how to read the count."""
+
+    path: Callable[[str], str]
+    body: Callable[[dict[str, Any], str], dict[str, Any]]
+    read: Callable[[Any], int | None]
+
+
+@dataclass(frozen=True, slots=True)
 class ChatAdapter:
     dialect: ChatDialect
     path: ChatPath
@@ -56,3 +65,4 @@ class ChatAdapter:
     #: where the provider lists its models (None: it has no list the gateway can read)
     models_path: str | None = "/models"
     parse_models: ModelListParser = openai_model_ids
+    counting: TokenCounting | None = None

@@ -9,6 +9,7 @@ from cloverleaf.core.errors import GatewayError
 from cloverleaf.formats.gemini.dialect import GeminiDialect
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Send, response_headers, send_bytes
+from cloverleaf.server.count_routes import CountTokensRoute, gemini_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
 
 #: where Gemini SDKs put the API: v1beta by default, v1 for some, Bifrost's /genai prefix
@@ -20,15 +21,20 @@ class GeminiRoutes:
     def __init__(self, gateway: Gateway, settings: ServerSettings) -> None:
         self._gateway = gateway
         self.chat = DialectChatRoute(gateway, settings, GeminiDialect())
+        self.count = CountTokensRoute(gateway, settings, GeminiDialect(), gemini_count)
 
     async def model_method(self, request: HttpRequest, send: Send) -> None:
         prefix = next(p for p in MODEL_PREFIXES if request.path.startswith(p))
         model, _, method = request.path[len(prefix) :].rpartition(":")
+        if method == "countTokens" and model:
+            await self.count.serve(request, send, {"model": model})
+            return
         stream = _STREAMING.get(method)
         if not model or stream is None:
             error = GatewayError(
                 404,
-                f"unknown method {method!r}: use generateContent or streamGenerateContent",
+                f"unknown method {method!r}: use generateContent, countTokens or "
+                "streamGenerateContent",
                 code="not_found",
             )
             await self.chat.send_error(send, request.request_id, error)

@@ -10,6 +10,7 @@ from cloverleaf.formats.anthropic.dialect import AnthropicDialect
 from cloverleaf.formats.ollama.dialect import OllamaDialect, OllamaGenerateDialect
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Send
+from cloverleaf.server.count_routes import CountTokensRoute, anthropic_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
 from cloverleaf.server.gemini_routes import MODEL_PREFIXES, GeminiRoutes
 from cloverleaf.server.health import HealthRoute
@@ -57,8 +58,12 @@ def build_routes(
         table.add("GET", f"{prefix}/v1/models", openai.list_models)
     table.add("GET", "/health", HealthRoute(gateway, draining).health)
     anthropic = DialectChatRoute(gateway, settings, AnthropicDialect())
+    count = CountTokensRoute(
+        gateway, settings, AnthropicDialect(), anthropic_count, defaults={"max_tokens": 1}
+    )
     for prefix in ANTHROPIC_PREFIXES:
         table.add("POST", f"{prefix}/v1/messages", anthropic.handle)
+        table.add("POST", f"{prefix}/v1/messages/count_tokens", count.handle)
     gemini = GeminiRoutes(gateway, settings)
     for prefix in MODEL_PREFIXES:
         table.prefixed.append(("POST", prefix, gemini.model_method))

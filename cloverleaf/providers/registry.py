@@ -7,7 +7,16 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from cloverleaf.config.providers import ProviderConfig
-from cloverleaf.providers import anthropic, azure, bedrock, gemini, ollama, openai_compatible
+from cloverleaf.providers import (
+    anthropic,
+    azure,
+    bedrock,
+    cloudflare,
+    cohere,
+    gemini,
+    ollama,
+    openai_compatible,
+)
 from cloverleaf.providers.chat_adapters import ChatAdapter
 from cloverleaf.providers.spec import ProviderSpec
 
@@ -16,7 +25,15 @@ BUILTIN: Mapping[str, ProviderSpec] = MappingProxyType(
         **openai_compatible.OPENAI_COMPATIBLE,
         **{
             spec.name: spec
-            for spec in (anthropic.SPEC, *gemini.SPECS, ollama.SPEC, bedrock.SPEC, azure.SPEC)
+            for spec in (
+                anthropic.SPEC,
+                *gemini.SPECS,
+                ollama.SPEC,
+                bedrock.SPEC,
+                azure.SPEC,
+                *cloudflare.SPECS,
+                cohere.SPEC,
+            )
         },
     }
 )
@@ -30,14 +47,14 @@ CHAT_ADAPTERS: Mapping[str, ChatAdapter] = MappingProxyType(
         "ollama": ollama.ADAPTER,
         "bedrock_converse": bedrock.ADAPTER,
         "azure": azure.ADAPTER,
+        "cloudflare_run": cloudflare.ADAPTER,
+        "cohere": cohere.ADAPTER,
     }
 )
 
 #: every provider name a client may put before a slash (Bifrost's ModelProvider enum and ours),
 #: so `anthropic/claude-...` with no anthropic configured is a clear error, not a bare model name
-KNOWN_NAMES = frozenset(BUILTIN) | frozenset(
-    {"cohere", "vertex", "replicate", "elevenlabs", "runway", "cloudflare"}
-)
+KNOWN_NAMES = frozenset(BUILTIN) | frozenset({"vertex", "replicate", "elevenlabs", "runway"})
 
 
 class UnknownProviderError(ValueError):

@@ -109,7 +109,9 @@ def request_to_core(body: dict[str, Any]) -> ChatRequest:
     elif isinstance(prompt, str):
         parsed = (Message("user", (TextPart(prompt),)),)
     else:
-        raise bad_request("either messages (non-empty array) or prompt is required", param="messages")
+        raise bad_request(
+            "either messages (non-empty array) or prompt is required", param="messages"
+        )
     return ChatRequest(
         model=str(body.get("model", "")),
         messages=parsed,
@@ -202,7 +204,9 @@ def _format_in(raw: Any) -> ResponseFormat | None:
         return ResponseFormat("json_schema", schema if isinstance(schema, dict) else None)
     if kind in ("json_object", "text"):
         return ResponseFormat(kind)
-    raise GatewayError(400, f"response_format type {kind!r} is not supported", param="response_format")
+    raise GatewayError(
+        400, f"response_format type {kind!r} is not supported", param="response_format"
+    )
 
 
 def _opt_int(value: Any) -> int | None:

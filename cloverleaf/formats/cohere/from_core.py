@@ -75,7 +75,9 @@ def _tools(request: ChatRequest) -> dict[str, Any]:
     if choice is not None and choice.mode == "function":
         tools = tuple(t for t in tools if t.name == choice.name)
         if not tools:
-            raise bad_request(f"tool_choice names unknown tool {choice.name!r}", param="tool_choice")
+            raise bad_request(
+                f"tool_choice names unknown tool {choice.name!r}", param="tool_choice"
+            )
         out["tool_choice"] = "REQUIRED"
     elif choice is not None and choice.mode in ("required", "none"):
         out["tool_choice"] = choice.mode.upper()

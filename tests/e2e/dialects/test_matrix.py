@@ -8,7 +8,7 @@ from tests.e2e.dialects.clients import CLIENTS, QUESTION, client
 from tests.e2e.dialects.upstreams import WEATHER_ARGS, Upstream
 from tests.gateway_process import GatewayProcess
 
-PROVIDERS = ["openai", "anthropic", "gemini", "ollama", "bedrock"]
+PROVIDERS = ["openai", "anthropic", "gemini", "ollama", "bedrock", "cohere"]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])

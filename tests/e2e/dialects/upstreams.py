@@ -11,6 +11,7 @@ from typing import Any
 from tests.mocks import (
     anthropic_upstream,
     bedrock_upstream,
+    cohere_upstream,
     gemini_upstream,
     ollama_upstream,
     openai_upstream,
@@ -37,6 +38,7 @@ def start_upstreams(stack: ExitStack) -> list[Upstream]:
     gem = stack.enter_context(gemini_upstream.MockGemini(api_keys=("test-key",)))
     oll = stack.enter_context(ollama_upstream.MockOllama())
     bed = stack.enter_context(bedrock_upstream.MockBedrock())
+    coh = stack.enter_context(cohere_upstream.MockCohere())
     args = json.dumps(WEATHER_ARGS)
     return [
         Upstream(
@@ -69,6 +71,14 @@ def start_upstreams(stack: ExitStack) -> list[Upstream]:
             bed,
             lambda: bed.enqueue(bedrock_upstream.ToolCalls([("get_weather", args)])),
         ),
+        Upstream(
+            "cohere",
+            "cohere/command-a-03-2025",
+            coh,
+            lambda: coh.enqueue(
+                cohere_upstream.ToolCalls([("get_weather", WEATHER_ARGS)], plan="")
+            ),
+        ),
     ]
 
 
@@ -98,5 +108,9 @@ def gateway_config(upstreams: list[Upstream]) -> dict[str, Any]:
             },
             "ollama": {"network_config": {"base_url": by_name["ollama"]}},
             "bedrock": {"keys": [bedrock_key], "network_config": {"base_url": by_name["bedrock"]}},
+            "cohere": {
+                "keys": [{"value": "co-key"}],
+                "network_config": {"base_url": by_name["cohere"]},
+            },
         }
     }

@@ -41,7 +41,7 @@ def passthrough_request(chat: PeekedChat, target: Target, key: UpstreamKey) -> U
     headers = [("content-type", "application/json"), *route.extra_headers]
     if chat.stream:
         headers.append(("accept", "text/event-stream"))
-    url = route.url(key, route.adapter.path(rewrite.model, chat.stream))
+    url = route.chat_url(key, rewrite.model, chat.stream)
     body = upstream_body(chat, rewrite)
     headers += auth_headers(
         spec, key.credential, method="POST", url=url, headers=headers, body=body

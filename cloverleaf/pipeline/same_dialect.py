@@ -34,7 +34,7 @@ def same_dialect_request(client: ClientChat, target: Target, key: UpstreamKey) -
         if "model" in wire:
             wire["model"] = model
         body = orjson.dumps(wire)
-    url = route.url(key, route.adapter.path(model, client.stream))
+    url = route.chat_url(key, model, client.stream)
     headers = [("content-type", "application/json"), *route.extra_headers]
     headers += auth_headers(
         route.spec, key.credential, method="POST", url=url, headers=headers, body=body

@@ -24,7 +24,7 @@ def translated_request(client: ClientChat, target: Target, key: UpstreamKey) -> 
     route = target.route
     model = key.upstream_model(target.model)
     body = orjson.dumps(route.adapter.dialect.encode_request(client.core(), model))
-    url = route.url(key, route.adapter.path(model, client.stream))
+    url = route.chat_url(key, model, client.stream)
     headers = [("content-type", "application/json"), *route.extra_headers]
     headers += auth_headers(
         route.spec, key.credential, method="POST", url=url, headers=headers, body=body

@@ -36,6 +36,9 @@ class ProviderRoute:
     adapter: ChatAdapter = field(compare=False)
     limiter: ConcurrencyLimiter = field(compare=False)
     picker: KeyPicker = field(compare=False)
+    #: custom providers: the request types they accept (None: all) and per-type path overrides
+    allowed_requests: frozenset[str] | None = None
+    path_overrides: Mapping[str, str] = field(default_factory=dict)
 
     def url(self, key: UpstreamKey, operation_path: str) -> str:
         base = key.server_url or self.base_url
@@ -45,6 +48,22 @@ class ProviderRoute:
         if key.api_version:  # Azure pins an API version per key
             url += ("&" if "?" in url else "?") + "api-version=" + key.api_version
         return url
+
+    def chat_url(self, key: UpstreamKey, model: str, stream: bool) -> str:
+        """The chat endpoint, after the custom provider's allow-list and path overrides."""
+        kind = "chat_completion_stream" if stream else "chat_completion"
+        if self.allowed_requests is not None and kind not in self.allowed_requests:
+            raise GatewayError(
+                400,
+                f"provider {self.name} does not allow {kind} requests "
+                "(custom_provider_config.allowed_requests)",
+                code="request_type_not_allowed",
+            )
+        override = self.path_overrides.get(kind) or self.path_overrides.get("chat_completion")
+        if override:
+            base = (key.server_url or self.base_url).rstrip("/")
+            return base + "/" + override.lstrip("/")
+        return self.url(key, self.adapter.path(model, stream))
 
     def allows(self, model: str) -> bool:
         return any(key.allows(model) for key in self.keys)
@@ -117,6 +136,7 @@ def build_table(config: GatewayConfig) -> RoutingTable:
 
 def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
     spec = spec_for(name, config)
+    custom = config.custom_provider_config
     adapter = CHAT_ADAPTERS.get(spec.adapter or spec.dialect)
     if adapter is None:
         raise UnknownProviderError(f"provider {name!r}: dialect {spec.dialect!r} is not available")
@@ -158,6 +178,8 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
         backoff_initial_ms=network.retry_backoff_initial,
         backoff_max_ms=max(network.retry_backoff_max, network.retry_backoff_initial),
         adapter=adapter,
+        allowed_requests=_allowed(config),
+        path_overrides=dict(custom.request_path_overrides) if custom else {},
         limiter=ConcurrencyLimiter(name, limits.concurrency, limits.buffer_size),
         picker=KeyPicker(keys),
     )
@@ -169,3 +191,10 @@ def no_key_error(target: Target) -> GatewayError:
     else:
         message = f"no enabled key of provider {target.route.name} may serve model {target.model!r}"
     return GatewayError(400, message, code="model_not_allowed", param="model")
+
+
+def _allowed(config: ProviderConfig) -> frozenset[str] | None:
+    custom = config.custom_provider_config
+    if custom is None or custom.allowed_requests is None:
+        return None
+    return frozenset(kind for kind, allowed in custom.allowed_requests.items() if allowed)

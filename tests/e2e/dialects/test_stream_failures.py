@@ -43,12 +43,13 @@ def test_anthropic_client(gateway: GatewayProcess, upstreams: dict[str, Upstream
     mock = upstreams["anthropic"].mock
     mock.reset()
     mock.enqueue(Error(529, "upstream overloaded", in_stream=True))
-    with anthropic.Anthropic(base_url=gateway.base_url, api_key="x", max_retries=0) as sdk:
-        with pytest.raises(anthropic.APIStatusError, match="upstream overloaded"):
-            with sdk.messages.stream(
-                model=MODEL, max_tokens=50, messages=[{"role": "user", "content": "x"}]
-            ) as s:
-                s.get_final_message()
+    messages: list[anthropic.types.MessageParam] = [{"role": "user", "content": "x"}]
+    with (
+        anthropic.Anthropic(base_url=gateway.base_url, api_key="x", max_retries=0) as sdk,
+        pytest.raises(anthropic.APIStatusError, match="upstream overloaded"),
+        sdk.messages.stream(model=MODEL, max_tokens=50, messages=messages) as events,
+    ):
+        events.get_final_message()
 
 
 def test_gemini_client(gateway: GatewayProcess, failing: Upstream) -> None:

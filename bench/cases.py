@@ -105,6 +105,7 @@ class Case:
     headers: Headers = OPENAI_HEADERS
     note: Check | None = None  # like check, but a difference worth reporting, not a failure
     baseline: str | None = None
+    translated: bool = False  # needs a system that translates between dialects
 
     @property
     def reference(self) -> str:
@@ -131,6 +132,7 @@ CASES: tuple[Case, ...] = (
         check=check_anthropic_stream,
         headers=ANTHROPIC_HEADERS,
         baseline="chat-stream",
+        translated=True,
     ),
 )
 

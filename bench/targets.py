@@ -23,6 +23,7 @@ class Target:
     name: str
     command: Command
     health_path: str = "/health"
+    translates: bool = False  # can serve cases in another client dialect
 
 
 def _gateway(port: int, upstream: str, workdir: Path) -> list[str]:
@@ -57,7 +58,7 @@ def _floor(port: int, upstream: str, workdir: Path) -> list[str]:
 
 TARGETS: dict[str, Target] = {
     "floor": Target("floor", _floor),
-    "gateway": Target("gateway", _gateway),
+    "gateway": Target("gateway", _gateway, translates=True),
 }
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 
 import orjson
 
-from cloverleaf.core.chat import StreamEvent, UsageReport, coalesce
+from cloverleaf.core.chat import StreamEvent, StreamStart, UsageReport, coalesce
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
 from cloverleaf.formats.base import StreamEncoder
@@ -46,11 +47,16 @@ async def translated_result(
         except GatewayError as error:
             error.provider = error.provider or opened.target.route.name
             raise
+        response = replace(
+            response,
+            id=response.id or f"gen-{request_id}",
+            model=response.model or opened.target.model,
+        )
         gateway.record(record_of(opened, request_id, False, response.usage))
         answer = client.dialect.encode_response(response)
         return ChatResult(200, "application/json", opened.remote_ms, body=answer)
     encoder = client.dialect.stream_encoder(client.core())
-    relay = _relay(gateway, opened, encoder, request_id)
+    relay = _relay(gateway, opened, _Stamped(encoder, request_id, opened.target.model), request_id)
     return ChatResult(200, encoder.content_type, opened.remote_ms, stream=relay)
 
 
@@ -89,3 +95,24 @@ def _encode(encoder: StreamEncoder, events: list[StreamEvent], usage: list[Usage
             usage.append(event.usage)
         parts.append(encoder.encode(event))
     return b"".join(parts)
+
+
+class _Stamped:
+    """Gives a stream the id and model its provider's wire did not carry (Ollama, Bedrock, ...)."""
+
+    def __init__(self, encoder: StreamEncoder, request_id: str, model: str) -> None:
+        self._encoder = encoder
+        self._id = f"gen-{request_id}"
+        self._model = model
+        self.content_type = encoder.content_type
+
+    def encode(self, event: StreamEvent) -> bytes:
+        if isinstance(event, StreamStart) and not (event.id and event.model):
+            event = replace(event, id=event.id or self._id, model=event.model or self._model)
+        return self._encoder.encode(event)
+
+    def close(self) -> bytes:
+        return self._encoder.close()
+
+    def error(self, error: GatewayError) -> bytes:
+        return self._encoder.error(error)

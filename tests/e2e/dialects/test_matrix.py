@@ -39,3 +39,27 @@ def test_tool_round_trip(
     bodies = upstream.bodies()
     assert len(bodies) == 2
     assert b"get_weather" in bodies[0] and b"18C sunny" in bodies[1]
+
+
+@pytest.mark.parametrize("provider", ["ollama", "bedrock", "cohere"])
+def test_openai_answers_always_carry_an_id_and_model(
+    provider: str, gateway: GatewayProcess, upstreams: dict[str, Upstream]
+) -> None:
+    """These providers' wires carry no response id or model: the gateway supplies them."""
+    import openai
+
+    upstreams[provider].mock.reset()
+    model = upstreams[provider].model
+    with openai.OpenAI(base_url=gateway.base_url + "/v1", api_key="x", max_retries=0) as sdk:
+        answer = sdk.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "x"}]
+        )
+        first = next(
+            iter(
+                sdk.chat.completions.create(
+                    model=model, messages=[{"role": "user", "content": "x"}], stream=True
+                )
+            )
+        )
+    assert answer.id and answer.model
+    assert first.id and first.model

@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import threading
 import uuid
-from collections import deque
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 
-from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
+from tests.mocks.scripted import ModelCatalog, Served
+from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
+from tests.mocks.server_thread import Receive, Send, ThreadedServer
 
 JSON = dict[str, Any]
 Headers = Sequence[tuple[bytes, bytes]]
@@ -123,18 +123,6 @@ class RawBody:
 
 Reply = Text | ToolCalls | Thinking | Blocked | Error | Delay | SlowStream | RawBody
 Answer = Text | ToolCalls | Thinking | Blocked
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the upstream saw it (headers lower-cased; ``json`` None if unparsable)."""
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    json: Any
 
 
 def error_body(error: Error, field: str | None = None) -> JSON:
@@ -303,8 +291,11 @@ class _Chunks:
         return [*running, self.chunk(pieces[-1:], finish, *counts)]
 
 
-class MockGemini:
-    """The ASGI app, its thread-safe scripting and recording API, and the 127.0.0.1 server."""
+class MockGemini(Served, ModelCatalog[Reply]):
+    """The ASGI app, its thread-safe scripting and recording API, and the 127.0.0.1 server.
+
+    Queued replies are consumed one per valid generate call (countTokens takes none);
+    ``base_url`` is what the SDK's ``HttpOptions(base_url=...)`` wants."""
 
     def __init__(
         self,
@@ -314,110 +305,9 @@ class MockGemini:
         port: int = 0,
     ) -> None:
         """``api_keys=None`` accepts any non-empty key."""
-        self._lock = threading.Condition()
-        self._queue: deque[Reply] = deque()
-        self._requests: list[RecordedRequest] = []
-        self._initial_models, self._models = tuple(models), list(models)
+        super().__init__(models)
         self._keys = None if api_keys is None else frozenset(api_keys)
-        self._active = 0
-        self.disconnected = threading.Event()
         self.server = ThreadedServer(self, port=port)
-
-    # ---- server ----
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``, as the SDK's ``HttpOptions(base_url=...)`` wants it."""
-        return self.server.base_url
-
-    def start(self) -> Self:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    # ---- scripting / inspection (any thread) ----
-    def enqueue(self, *replies: Reply) -> None:
-        """Queue replies, consumed FIFO one per valid generate call (countTokens takes none)."""
-        with self._lock:
-            self._queue.extend(replies)
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
-    def set_models(self, ids: Sequence[str]) -> None:
-        with self._lock:
-            self._models = list(ids)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def last_request(self) -> RecordedRequest:
-        with self._lock:
-            if not self._requests:
-                raise LookupError("no request recorded")
-            return self._requests[-1]
-
-    def wait_for_disconnect(self, timeout: float) -> bool:
-        return self.disconnected.wait(timeout)
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until no request is being handled (the app finishes after the client reads)."""
-        with self._lock:
-            return self._lock.wait_for(lambda: self._active == 0, timeout)
-
-    def reset(self) -> None:
-        """Forget requests and disconnects, drop queued replies, restore the model list."""
-        with self._lock:
-            self._requests.clear()
-            self._queue.clear()
-            self._models = list(self._initial_models)
-            self.disconnected.clear()
-
-    # ---- ASGI ----
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        body = bytearray()
-        while (message := await receive())["type"] != "http.disconnect":
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        else:
-            return self.disconnected.set()
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        try:
-            parsed: Any = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            parsed = None
-        query = scope["query_string"].decode("latin-1")
-        request = RecordedRequest(
-            scope["method"], scope["path"], query, headers, bytes(body), parsed
-        )
-        with self._lock:
-            self._requests.append(request)
-            self._active += 1
-        try:
-            await self._route(request, receive, send)
-        finally:
-            with self._lock:
-                self._active -= 1
-                self._lock.notify_all()
 
     async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
         query = {k: v[-1] for k, v in parse_qs(request.query).items()}
@@ -434,18 +324,15 @@ class MockGemini:
             getting or (request.method == "POST" and model and action in _ACTIONS)
         ):
             return await self._error(send, Error(404, f"Method not found: {request.path}"))
-        with self._lock:
-            models = list(self._models)
+        models = self._model_ids()
         if model is not None and model not in models:
             why = f"is not found for API version {version}, or is not supported for {action}"
-            hint = (
-                "Call ListModels to see the list of available models and their supported methods."
-            )
+            hint = "Call ListModels to see the list of available models and their supported"
+            hint += " methods."
             return await self._error(send, Error(404, f"models/{model} {why}. {hint}"))
         if getting:
-            return await self._json(
-                send, 200, _model_entry(model) if model else _page(models, query)
-            )
+            found = _model_entry(model) if model else _page(models, query)
+            return await self._json(send, 200, found)
         body = request.json
         assert model is not None  # POST routes all name a model
         if not isinstance(body, dict):
@@ -454,26 +341,19 @@ class MockGemini:
             inner = body.get("generateContentRequest")
             total = _prompt_words(inner if isinstance(inner, dict) else body)
             details = [{"modality": "TEXT", "tokenCount": total}]
-            return await self._json(
-                send, 200, {"totalTokens": total, "promptTokensDetails": details}
-            )
+            counted = {"totalTokens": total, "promptTokensDetails": details}
+            return await self._json(send, 200, counted)
         if problem := _validate(body):
             return await self._error(send, Error(400, problem[0]), field=problem[1])
         streamed = action == "streamGenerateContent"
-        await self._generate(
-            body,
-            model,
-            "sse" if streamed and query.get("alt") == "sse" else streamed,
-            receive,
-            send,
-        )
+        stream = "sse" if streamed and query.get("alt") == "sse" else streamed
+        await self._generate(body, model, stream, receive, send)
 
     async def _generate(
         self, body: JSON, model: str, stream: str | bool, receive: Receive, send: Send
     ) -> None:
         """``stream``: "sse", True (one JSON array of chunks) or False (one response)."""
-        with self._lock:
-            reply: Reply | None = self._queue.popleft() if self._queue else None
+        reply = self._next_reply()
         while isinstance(reply, Delay):
             if await self._watch(receive, asyncio.sleep(reply.seconds)):
                 return
@@ -506,23 +386,6 @@ class MockGemini:
         kind = [(b"content-type", b"text/event-stream"), (b"x-content-type-options", b"nosniff")]
         await send({"type": "http.response.start", "status": 200, "headers": kind})
         await self._watch(receive, run())
-
-    async def _watch(self, receive: Receive, work: Coroutine[Any, Any, None]) -> bool:
-        """Run ``work`` while listening for ``http.disconnect``; True if the client left first."""
-        task = asyncio.ensure_future(work)
-        listener = asyncio.ensure_future(_wait_disconnect(receive))
-        try:
-            await asyncio.wait((task, listener), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            finished = task.done()
-            task.cancel()
-            listener.cancel()
-            await asyncio.gather(task, listener, return_exceptions=True)
-        if finished:
-            task.result()
-            return False
-        self.disconnected.set()
-        return True
 
     @staticmethod
     async def _send(send: Send, status: int, body: bytes, kind: bytes, extra: Headers = ()) -> None:
@@ -558,8 +421,3 @@ async def _slow(out: _Chunks, reply: SlowStream) -> AsyncIterator[JSON]:
         await asyncio.sleep(reply.interval if i else 0)
         yield out.chunk([{"text": reply.piece}])
     yield out.chunk([{"text": ""}], "STOP", _words(reply.piece) * reply.chunks)
-
-
-async def _wait_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass

@@ -13,16 +13,16 @@ import asyncio
 import hashlib
 import math
 import re
-import threading
 import time
-from collections import deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
+from tests.mocks.scripted import ModelCatalog
+from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
+from tests.mocks.server_thread import Receive, Send, ThreadedServer
 
 JSON = dict[str, Any]
 DEFAULT_MODELS = ("llama3.2:latest", "qwen3:8b", "all-minilm:latest")
@@ -88,96 +88,29 @@ Reply = Text | ToolCalls | Thinking | Error | StreamError | Delay | SlowStream |
 Answer = Text | ToolCalls | Thinking | StreamError
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the server saw it (headers lower-cased; ``json`` None if unparsable)."""
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    json: Any
-
-
-class MockOllama(ThreadedServer):
+class MockOllama(ModelCatalog[Reply], ThreadedServer):
     """A 127.0.0.1 server (``ollama.Client(host=mock.base_url)``) + its app + scripting API."""
 
     def __init__(self, *, models: Sequence[str] = DEFAULT_MODELS, port: int = 0) -> None:
-        super().__init__(self, port=port)
-        self.disconnected = threading.Event()
-        self._lock = threading.Condition()
-        self._queue: deque[Reply] = deque()
-        self._requests: list[RecordedRequest] = []
-        self._initial_models, self._models = tuple(models), list(models)
-
-    # ---- scripting / inspection (any thread) ----
-    def enqueue(self, *replies: Reply) -> None:
-        with self._lock:
-            self._queue.extend(replies)
-
-    def set_models(self, names: Sequence[str]) -> None:
-        with self._lock:
-            self._models = list(names)
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._requests)
+        ModelCatalog.__init__(self, models)
+        ThreadedServer.__init__(self, self, port=port)
 
     @property
     def last_request(self) -> RecordedRequest:
         return self.requests[-1]  # IndexError (a LookupError) when nothing was recorded
 
-    def wait_for_disconnect(self, timeout: float) -> bool:
-        return self.disconnected.wait(timeout)
+    def set_models(self, names: Sequence[str]) -> None:
+        super().set_models(names)
 
     def clear(self) -> None:
         """Forget recorded requests and disconnects (queued replies are kept)."""
-        with self._lock:
-            self._requests.clear()
-            self.disconnected.clear()
-
-    def reset(self) -> None:
-        """``clear()`` plus drop queued replies and restore the constructor's model list."""
-        self.clear()
-        with self._lock:
-            self._queue.clear()
-            self._models = list(self._initial_models)
+        self._forget(queue=False)
 
     def _find(self, name: Any) -> str | None:
         """Ollama's tag defaults to ``latest``: ``llama3.2`` names ``llama3.2:latest``."""
         full = name if ":" in str(name) else f"{name}:latest"
         with self._lock:
             return next((m for m in self._models if m in (name, full)), None)
-
-    # ---- ASGI ----
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return self.disconnected.set()
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        try:
-            parsed: Any = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            parsed = None
-        where = (scope["method"], scope["path"], scope["query_string"].decode("latin-1"))
-        request = RecordedRequest(*where, headers, bytes(body), parsed)
-        with self._lock:
-            self._requests.append(request)
-        await self._route(request, receive, send)
 
     async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
         route, body = f"{request.method} {request.path}", request.json
@@ -203,8 +136,7 @@ class MockOllama(ThreadedServer):
         if self._find(body["model"]) is None:
             return await _json(send, 404, {"error": f"model '{body['model']}' not found"})
         lines = _Lines(body["model"], chat)
-        with self._lock:
-            reply: Reply | None = self._queue.popleft() if self._queue else None
+        reply = self._next_reply()
         while isinstance(reply, Delay):
             if await self._watch(receive, asyncio.sleep(reply.seconds)):
                 return
@@ -223,23 +155,6 @@ class MockOllama(ThreadedServer):
         start = {"type": "http.response.start", "status": 200}
         await send({**start, "headers": [(b"content-type", NDJSON)]})
         await self._watch(receive, lines.stream(send, reply, prompt))
-
-    async def _watch(self, receive: Receive, work: Coroutine[Any, Any, None]) -> bool:
-        """Run ``work`` while listening for ``http.disconnect``; True if the client left first."""
-        task = asyncio.ensure_future(work)
-        listener = asyncio.ensure_future(_wait_disconnect(receive))
-        try:
-            await asyncio.wait((task, listener), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            finished = task.done()
-            task.cancel()
-            listener.cancel()
-            await asyncio.gather(task, listener, return_exceptions=True)
-        if finished:
-            task.result()
-            return False
-        self.disconnected.set()
-        return True
 
 
 def _problem(chat: bool, body: Any) -> str | None:
@@ -381,11 +296,6 @@ def _embed(name: str, value: Any) -> JSON:
     vectors = [[math.cos(len(t)), math.sin(len(t)), 0.0] for t in texts]  # unit length
     timing = {"total_duration": 14143917, "load_duration": 1019500}
     return {"model": name, "embeddings": vectors, **timing, "prompt_eval_count": len(texts)}
-
-
-async def _wait_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 import orjson
 
-from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
+from tests.mocks.scripted import ModelCatalog, Served
+from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
+from tests.mocks.server_thread import Receive, Send, ThreadedServer
 
 JSON = dict[str, Any]
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o")
@@ -90,18 +90,6 @@ class RawBody:
 
 
 Reply = Text | ToolCalls | Error | Delay | SlowStream | RawBody
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the upstream saw it (headers lower-cased; ``json`` None if unparsable)."""
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    json: Any
 
 
 def _usage(prompt: int, completion: int) -> JSON:
@@ -186,11 +174,6 @@ def _validate(body: Any) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-async def _wait_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
 class _Chunks:
     """Writes ``chat.completion.chunk`` SSE events for one streamed response."""
 
@@ -222,44 +205,14 @@ class _Chunks:
         await self._send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
-class OpenAIUpstream:
-    """The ASGI app plus its thread-safe scripting and recording API."""
+class OpenAIUpstream(ModelCatalog[Reply]):
+    """The ASGI app plus its thread-safe scripting and recording API (``enqueue``d replies
+    are consumed one per valid chat-completions request)."""
+
+    _header_join = ", "
 
     def __init__(self, *, models: Sequence[str] = DEFAULT_MODELS) -> None:
-        self._lock = threading.Condition()
-        self._queue: deque[Reply] = deque()
-        self._requests: list[RecordedRequest] = []
-        self._initial_models, self._models = tuple(models), list(models)
-        self._active = 0
-        self._disconnects = 0
-        self.disconnected = threading.Event()
-
-    # ---- scripting / inspection (any thread) ----
-    def enqueue(self, *replies: Reply) -> None:
-        """Queue replies, consumed FIFO one per valid chat-completions request."""
-        with self._lock:
-            self._queue.extend(replies)
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
-    def set_models(self, ids: Sequence[str]) -> None:
-        with self._lock:
-            self._models = list(ids)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def last_request(self) -> RecordedRequest:
-        with self._lock:
-            if not self._requests:
-                raise LookupError("no request recorded")
-            return self._requests[-1]
+        super().__init__(models)
 
     @property
     def disconnects(self) -> int:
@@ -271,75 +224,16 @@ class OpenAIUpstream:
         with self._lock:
             return self._active
 
-    def wait_for_disconnect(self, timeout: float) -> bool:
-        return self.disconnected.wait(timeout)
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until no request is being handled (the app finishes after the client reads)."""
-        with self._lock:
-            return self._lock.wait_for(lambda: self._active == 0, timeout)
-
     def clear(self) -> None:
         """Forget recorded requests and disconnects (queued replies are kept)."""
-        with self._lock:
-            self._requests.clear()
-            self._disconnects = 0
-            self.disconnected.clear()
-
-    def reset(self) -> None:
-        """``clear()`` plus drop queued replies and restore the constructor's model list."""
-        self.clear()
-        with self._lock:
-            self._queue.clear()
-            self._models = list(self._initial_models)
-
-    def _note_disconnect(self) -> None:
-        with self._lock:
-            self._disconnects += 1
-            self.disconnected.set()
-
-    # ---- ASGI ----
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                self._note_disconnect()
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        try:
-            parsed: Any = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            parsed = None
-        request = RecordedRequest(
-            scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-            headers, bytes(body), parsed,
-        )  # fmt: skip
-        with self._lock:
-            self._requests.append(request)
-            self._active += 1
-        try:
-            await self._route(request, receive, send)
-        finally:
-            with self._lock:
-                self._active -= 1
-                self._lock.notify_all()
+        self._forget(queue=False)
 
     async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
         method, path = request.method, request.path
         if method == "POST" and path == "/v1/chat/completions":
             return await self._chat(request, receive, send)
         if method == "GET" and path == "/v1/models":
-            with self._lock:
-                ids = list(self._models)
+            ids = self._model_ids()
             model = {"object": "model", "created": 1686935002, "owned_by": "system"}
             data = [{"id": m, **model} for m in ids]
             return await self._json(send, 200, {"object": "list", "data": data})
@@ -353,8 +247,7 @@ class OpenAIUpstream:
         if problem is not None:
             text, param, code = problem
             return await self._error(send, Error(400, text, param=param, code=code))
-        with self._lock:
-            reply: Reply | None = self._queue.popleft() if self._queue else None
+        reply = self._next_reply()
         while isinstance(reply, Delay):
             if await self._watch(receive, asyncio.sleep(reply.seconds)):
                 return
@@ -429,23 +322,6 @@ class OpenAIUpstream:
                 await out.delta({"tool_calls": [frag]})
         await out.finish("tool_calls", _usage(prompt, _tool_words(reply)))
 
-    async def _watch(self, receive: Receive, work: Coroutine[Any, Any, None]) -> bool:
-        """Run ``work`` while listening for ``http.disconnect``; True if the client left first."""
-        task = asyncio.ensure_future(work)
-        listener = asyncio.ensure_future(_wait_disconnect(receive))
-        try:
-            await asyncio.wait((task, listener), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            finished = task.done()
-            task.cancel()
-            listener.cancel()
-            await asyncio.gather(task, listener, return_exceptions=True)
-        if finished:
-            task.result()
-            return False
-        self._note_disconnect()
-        return True
-
     @staticmethod
     def _std_headers() -> list[tuple[bytes, bytes]]:
         return [
@@ -487,8 +363,10 @@ def _tool_words(reply: ToolCalls) -> int:
     return words + (_words(reply.content) if reply.content else 0)
 
 
-class MockOpenAI(OpenAIUpstream):
-    """``OpenAIUpstream`` served on 127.0.0.1 by a background uvicorn thread."""
+class MockOpenAI(Served, OpenAIUpstream):
+    """``OpenAIUpstream`` served on 127.0.0.1 by a background uvicorn thread.
+
+    ``base_url`` is ``http://127.0.0.1:PORT`` (append ``/v1`` for SDK clients)."""
 
     def __init__(
         self,
@@ -499,25 +377,3 @@ class MockOpenAI(OpenAIUpstream):
     ) -> None:
         super().__init__(models=models)
         self.server = ThreadedServer(self, port=port, tls=tls)
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (append ``/v1`` for SDK clients)."""
-        return self.server.base_url
-
-    def start(self) -> Self:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

@@ -55,10 +55,6 @@ class ProviderSpec:
     #: message fields the provider rejects in history (DeepSeek's `reasoning_content`)
     dropped_message_fields: frozenset[str] = field(default_factory=frozenset)
 
-    @property
-    def rewrites_body(self) -> bool:
-        return bool(self.renamed_params or self.dropped_params or self.dropped_message_fields)
-
     def endpoint(self, base_url: str, operation_path: str) -> str:
         """Full URL of an operation (`/chat/completions`) under a configured or default base URL.
 

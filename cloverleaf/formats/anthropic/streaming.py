@@ -25,6 +25,7 @@ from cloverleaf.core.usage import Usage
 from cloverleaf.formats.anthropic.errors import error_body, stream_error
 from cloverleaf.formats.anthropic.stop_reasons import finish_to_core, stop_reason
 from cloverleaf.formats.anthropic.usage import merge_usage, usage_from_core, usage_to_core
+from cloverleaf.formats.deferred import DeferredError
 from cloverleaf.formats.sse import SseEvent, SseParser, sse
 
 
@@ -38,36 +39,22 @@ class AnthropicStreamDecoder:
         self._tools: dict[int, int] = {}  # content block index → tool call index
         self._usage: dict[str, Any] = {}
         self._usage_sent = False
-        self._error: GatewayError | None = None  # raised on the next call
+        self._deferred = DeferredError()
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._events(self._sse.feed(chunk))
+        return self._decode_frames(self._sse.feed(chunk))
 
     def close(self) -> list[StreamEvent]:
-        out = self._events(self._sse.close())
-        if self._error is not None:
-            raise self._error
+        out = self._decode_frames(self._sse.close())
+        self._deferred.raise_pending()
         if self._usage and not self._usage_sent:
             # cut off before message_delta: the prompt was still billed
             self._usage_sent = True
             out.append(UsageReport(usage_to_core(self._usage)))
         return out
 
-    def _events(self, frames: list[SseEvent]) -> list[StreamEvent]:
-        """An error event raises, but only once the events decoded before it in the same chunk
-        have been handed over: otherwise text the client should see would be lost."""
-        if self._error is not None:
-            raise self._error
-        out: list[StreamEvent] = []
-        for frame in frames:
-            try:
-                self._decode(frame.data, out)
-            except GatewayError as error:
-                if not out:
-                    raise
-                self._error = error
-                break
-        return out
+    def _decode_frames(self, frames: list[SseEvent]) -> list[StreamEvent]:
+        return self._deferred.decode(frames, lambda frame, out: self._decode(frame.data, out))
 
     def _decode(self, data: str, out: list[StreamEvent]) -> None:
         try:

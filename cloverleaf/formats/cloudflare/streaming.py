@@ -22,6 +22,7 @@ from cloverleaf.core.usage import Usage
 from cloverleaf.formats.cloudflare.errors import error_entry, first_error
 from cloverleaf.formats.cloudflare.request import tool_call_in
 from cloverleaf.formats.cloudflare.response import tool_call_out, usage_out
+from cloverleaf.formats.deferred import DeferredError
 from cloverleaf.formats.sse import SseParser, sse
 
 DONE = b"data: [DONE]\n\n"
@@ -36,37 +37,19 @@ class CloudflareStreamDecoder:
         self._started = False
         self._finished = False
         self._calls = 0
-        self._pending_error: GatewayError | None = None
+        self._deferred = DeferredError()
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._decode_all(self._sse.feed_data(chunk))
+        return self._deferred.decode(self._sse.feed_data(chunk), self._decode)
 
     def close(self) -> list[StreamEvent]:
-        events = self._decode_all([e.data.encode() for e in self._sse.close() if e.data])
-        self._raise_pending()
+        events = self._deferred.decode(
+            [e.data.encode() for e in self._sse.close() if e.data], self._decode
+        )
+        self._deferred.raise_pending()
         if self._started and not self._finished:  # upstream ended without `[DONE]`
             events.append(self._finish())
         return events
-
-    def _decode_all(self, payloads: list[bytes]) -> list[StreamEvent]:
-        """Events before an in-band error are returned first and the error raised on the next
-        call, so nothing decoded is lost whatever the chunk boundaries were."""
-        self._raise_pending()
-        out: list[StreamEvent] = []
-        for payload in payloads:
-            try:
-                self._decode(payload, out)
-            except GatewayError as error:
-                self._pending_error = error
-                break
-        if not out:
-            self._raise_pending()
-        return out
-
-    def _raise_pending(self) -> None:
-        error, self._pending_error = self._pending_error, None
-        if error is not None:
-            raise error
 
     def _decode(self, data: bytes, out: list[StreamEvent]) -> None:
         data = data.strip()

@@ -29,6 +29,7 @@ from cloverleaf.formats.cohere.wire import (
     usage_from_core,
     usage_to_core,
 )
+from cloverleaf.formats.deferred import DeferredError
 from cloverleaf.formats.sse import SseParser, sse
 
 
@@ -41,27 +42,13 @@ class CohereStreamDecoder:
         self._sse = SseParser()
         self._provider = provider
         self._tools: dict[int, int] = {}  # Cohere tool-call index → core index
-        self._error: GatewayError | None = None
+        self._deferred = DeferredError()
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._events([f.data for f in self._sse.feed(chunk)])
+        return self._deferred.decode([f.data for f in self._sse.feed(chunk)], self._decode)
 
     def close(self) -> list[StreamEvent]:
-        return self._events([f.data for f in self._sse.close()])
-
-    def _events(self, frames: list[str]) -> list[StreamEvent]:
-        if self._error is not None:
-            raise self._error
-        out: list[StreamEvent] = []
-        for data in frames:
-            try:
-                self._decode(data, out)
-            except GatewayError as error:
-                if not out:
-                    raise
-                self._error = error
-                break
-        return out
+        return self._deferred.decode([f.data for f in self._sse.close()], self._decode)
 
     def _decode(self, data: str, out: list[StreamEvent]) -> None:
         try:

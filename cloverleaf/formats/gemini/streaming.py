@@ -30,6 +30,7 @@ from cloverleaf.core.chat import (
 )
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.deferred import DeferredError
 from cloverleaf.formats.gemini.errors import error_body, error_from_object
 from cloverleaf.formats.gemini.from_core import finish_value, usage_metadata
 from cloverleaf.formats.gemini.parts import call_args, is_synthetic, read_parts, wire
@@ -50,33 +51,21 @@ class GeminiStreamDecoder:
         self._calls = 0
         self._usage: Usage | None = None
         self._reported: Usage | None = None
-        self._error: GatewayError | None = None
+        self._deferred = DeferredError()
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._decode_all(self._sse.feed(chunk))
+        return self._decode_frames(self._sse.feed(chunk))
 
     def close(self) -> list[StreamEvent]:
-        out = self._decode_all(self._sse.close())
-        if self._error is not None:  # nothing is left to return it with
-            raise self._error
+        out = self._decode_frames(self._sse.close())
+        self._deferred.raise_pending()
         if self._usage is not None and self._usage != self._reported:
             out.append(UsageReport(self._usage))
             self._reported = self._usage
         return out
 
-    def _decode_all(self, events: list[SseEvent]) -> list[StreamEvent]:
-        if self._error is not None:
-            raise self._error
-        out: list[StreamEvent] = []
-        for event in events:
-            try:
-                self._decode(event.data, out)
-            except GatewayError as error:
-                if not out:
-                    raise
-                self._error = error
-                break
-        return out
+    def _decode_frames(self, frames: list[SseEvent]) -> list[StreamEvent]:
+        return self._deferred.decode(frames, lambda frame, out: self._decode(frame.data, out))
 
     def _decode(self, data: str, out: list[StreamEvent]) -> None:
         if not data.strip():

@@ -18,6 +18,7 @@ from cloverleaf.core.chat import (
 )
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.deferred import DeferredError
 from cloverleaf.formats.openai_chat.errors import default_type
 from cloverleaf.formats.openai_chat.from_core import usage_dict
 from cloverleaf.formats.openai_chat.to_core import finish_reason
@@ -37,36 +38,18 @@ class OpenAIStreamDecoder:
         self._provider = provider
         self._tool_index_by_id: dict[str, int] = {}
         self._ids_seen: set[str] = set()
-        self._pending_error: GatewayError | None = None
+        self._deferred = DeferredError()
         self._last_index = 0
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._decode_all(self._sse.feed_data(chunk))
+        return self._deferred.decode(self._sse.feed_data(chunk), self._decode)
 
     def close(self) -> list[StreamEvent]:
-        events = self._decode_all([e.data.encode() for e in self._sse.close() if e.data])
-        self._raise_pending()
+        events = self._deferred.decode(
+            [e.data.encode() for e in self._sse.close() if e.data], self._decode
+        )
+        self._deferred.raise_pending()
         return events
-
-    def _decode_all(self, payloads: list[bytes]) -> list[StreamEvent]:
-        """Events before an in-band error are returned first; the error is raised on the next
-        call, so nothing decoded is lost whatever the chunk boundaries were."""
-        self._raise_pending()
-        out: list[StreamEvent] = []
-        for payload in payloads:
-            try:
-                self._decode(payload, out)
-            except GatewayError as error:
-                self._pending_error = error
-                break
-        if not out:
-            self._raise_pending()
-        return out
-
-    def _raise_pending(self) -> None:
-        error, self._pending_error = self._pending_error, None
-        if error is not None:
-            raise error
 
     def _decode(self, data: bytes, out: list[StreamEvent]) -> None:
         if data[:1] != b"{":  # `[DONE]`, blank keep-alives

@@ -45,5 +45,5 @@ async def run_chat(gateway: Gateway, client: ClientChat, request_id: str) -> Cha
 
 
 def _same_bytes(client: ClientChat, target: Target) -> bool:
-    adapter = target.route.adapter
+    adapter = target.adapter
     return client.peek is not None and adapter.byte_passthrough

@@ -32,7 +32,7 @@ class TokenCount:
 async def count_tokens(gateway: Gateway, client: ClientChat) -> TokenCount:
     target = await gateway.resolve(client.model)
     route = target.route
-    counting = route.adapter.counting
+    counting = target.adapter.counting
     key = route.picker.choose(target.model, gateway.rng)
     if counting is None or key is None or not same_dialect(client, target):
         return TokenCount(estimate_tokens(client.core()), estimated=True)
@@ -54,7 +54,7 @@ async def count_tokens(gateway: Gateway, client: ClientChat) -> TokenCount:
     except TransportError as exc:
         raise GatewayError(502, str(exc), type="server_error", provider=route.name) from None
     if response.status != 200:
-        raise route.adapter.dialect.parse_error(response.status, answer, route.name)
+        raise target.adapter.dialect.parse_error(response.status, answer, route.name)
     try:
         count = counting.read(orjson.loads(answer))
     except orjson.JSONDecodeError:

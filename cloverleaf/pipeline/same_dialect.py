@@ -22,7 +22,7 @@ from cloverleaf.transport.base import TransportError, UpstreamRequest
 
 
 def same_dialect(client: ClientChat, target: Target) -> bool:
-    return client.peek is None and client.dialect.name == target.route.adapter.dialect.name
+    return client.peek is None and client.dialect.name == target.adapter.dialect.name
 
 
 def same_dialect_request(client: ClientChat, target: Target, key: UpstreamKey) -> UpstreamRequest:
@@ -54,7 +54,7 @@ async def same_dialect_result(
     finally:
         await opened.aclose()
     try:
-        usage = opened.target.route.adapter.dialect.decode_response(body).usage
+        usage = opened.target.adapter.dialect.decode_response(body).usage
     except GatewayError:
         usage = None
     gateway.record(record_of(opened, request_id, False, usage))
@@ -63,7 +63,7 @@ async def same_dialect_result(
 
 async def _relay(gateway: Gateway, opened: Opened, request_id: str) -> AsyncGenerator[bytes, None]:
     """Bytes go out unchanged; a decoder reads the same bytes only to learn the usage."""
-    decoder = opened.target.route.adapter.dialect.stream_decoder()
+    decoder = opened.target.adapter.dialect.stream_decoder()
     usage: Usage | None = None
     status = 200
     try:

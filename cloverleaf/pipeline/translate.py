@@ -24,7 +24,7 @@ from cloverleaf.transport.base import TransportError, UpstreamRequest
 def translated_request(client: ClientChat, target: Target, key: UpstreamKey) -> UpstreamRequest:
     route = target.route
     model = key.upstream_model(target.model)
-    body = orjson.dumps(route.adapter.dialect.encode_request(client.core(), model))
+    body = orjson.dumps(target.adapter.dialect.encode_request(client.core(), model))
     url = route.chat_url(key, model, client.stream)
     headers = [("content-type", "application/json"), *route.extra_headers]
     headers += auth_headers(
@@ -36,7 +36,7 @@ def translated_request(client: ClientChat, target: Target, key: UpstreamKey) -> 
 async def translated_result(
     gateway: Gateway, opened: Opened, client: ClientChat, request_id: str
 ) -> ChatResult:
-    upstream = opened.target.route.adapter.dialect
+    upstream = opened.target.adapter.dialect
     if not client.stream:
         try:
             body = opened.first or b""
@@ -64,7 +64,7 @@ async def _relay(
     gateway: Gateway, opened: Opened, encoder: StreamEncoder, request_id: str
 ) -> AsyncGenerator[bytes, None]:
     """Upstream bytes → core events → client bytes, chunk by chunk, in constant memory."""
-    decoder = opened.target.route.adapter.dialect.stream_decoder()
+    decoder = opened.target.adapter.dialect.stream_decoder()
     usage: list[Usage] = []
     status = 200
     try:

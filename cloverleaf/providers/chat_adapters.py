@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import orjson
 
 from cloverleaf.formats.base import ChatDialect
+from cloverleaf.transport.base import Transport, UpstreamRequest, UpstreamResponse
 
 #: (upstream model id, stream?) → path under the provider's API prefix, query string included
 ChatPath = Callable[[str, bool], str]
@@ -56,6 +58,26 @@ class TokenCounting:
     read: Callable[[Any], int | None]
 
 
+class Capability(Enum):
+    """What a provider's chat wire can carry; the conformance suite skips only what is declared
+    missing, and requests that need a missing capability are refused by the dialect."""
+
+    SYSTEM = "system"
+    IMAGES = "images"
+    TOOLS = "tools"
+    JSON_OUTPUT = "json_output"
+    REASONING = "reasoning"
+    USAGE = "usage"
+    STREAMING = "streaming"
+
+
+ALL_CAPABILITIES = frozenset(Capability)
+
+#: Multi-request flows (Replicate: create a prediction, then poll it or open its stream). Called
+#: with the first request and its 2xx response; returns the response the answer is read from.
+FollowUp = Callable[[Transport, UpstreamRequest, UpstreamResponse], Awaitable[UpstreamResponse]]
+
+
 @dataclass(frozen=True, slots=True)
 class ChatAdapter:
     dialect: ChatDialect
@@ -66,3 +88,14 @@ class ChatAdapter:
     models_path: str | None = "/models"
     parse_models: ModelListParser = openai_model_ids
     counting: TokenCounting | None = None
+    capabilities: frozenset[Capability] = ALL_CAPABILITIES
+    follow_up: FollowUp | None = None
+    #: model-id prefix → adapter, for providers that host several wire formats (Vertex: Gemini
+    #: models and Claude models); the first matching prefix wins, otherwise this adapter
+    variants: tuple[tuple[str, ChatAdapter], ...] = ()
+
+    def for_model(self, model: str) -> ChatAdapter:
+        for prefix, adapter in self.variants:
+            if model.startswith(prefix):
+                return adapter
+        return self

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.providers.chat_adapters import FollowUp
 from cloverleaf.routing.keys import UpstreamKey
 from cloverleaf.routing.retry import (
     MAX_RETRY_AFTER_S,
@@ -95,6 +96,12 @@ async def _attempt(
     limiter = target.route.limiter
     await limiter.acquire()
     try:
+        if key.token_source is not None:
+            try:
+                await key.token_source.refresh(transport, target.route.profile)
+            except GatewayError as error:
+                error.provider = error.provider or target.route.name
+                raise _Retry(error, 0 if error.status >= 500 else None) from None
         return await _send(target, key, build(target, key), transport)
     except BaseException:
         limiter.release()
@@ -116,6 +123,9 @@ async def _send(
         ) from None
     if not 200 <= response.status < 300:
         raise await _failed(response, target)
+    follow_up = target.adapter.follow_up
+    if follow_up is not None:
+        response = await _follow(follow_up, transport, request, response, target)
     try:
         first = await (response.next_chunk() if request.stream else response.read())
     except BaseException as exc:
@@ -130,6 +140,28 @@ async def _send(
     return Opened(target, key, response, first, (time.perf_counter() - started) * 1000.0)
 
 
+async def _follow(
+    follow_up: FollowUp,
+    transport: Transport,
+    request: UpstreamRequest,
+    response: UpstreamResponse,
+    target: Target,
+) -> UpstreamResponse:
+    try:
+        return await follow_up(transport, request, response)
+    except GatewayError as error:
+        error.provider = error.provider or target.route.name
+        raise _Retry(error, 0 if error.status in RETRYABLE_STATUSES else None) from None
+    except UpstreamTimeoutError:
+        raise _Retry(_timeout(target.route.name), None) from None
+    except TransportError as exc:
+        raise _Retry(
+            GatewayError(502, str(exc), type="server_error", provider=target.route.name), 0
+        ) from None
+    finally:
+        await response.aclose()
+
+
 async def _failed(response: UpstreamResponse, target: Target) -> _Retry:
     try:
         body = await response.read()
@@ -137,7 +169,7 @@ async def _failed(response: UpstreamResponse, target: Target) -> _Retry:
         body = b""
     finally:
         await response.aclose()
-    error = target.route.adapter.dialect.parse_error(response.status, body, target.route.name)
+    error = target.adapter.dialect.parse_error(response.status, body, target.route.name)
     hint = retry_after_seconds(response.header("retry-after"), response.header("retry-after-ms"))
     if hint is not None:
         error.headers = (("retry-after", str(max(1, round(hint)))),)

@@ -7,10 +7,22 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Protocol
 
 from cloverleaf.config.providers import KeyConfig
 from cloverleaf.providers.auth import AwsCredentials, Credential
 from cloverleaf.providers.azure import DEFAULT_API_VERSION
+from cloverleaf.transport.base import NetworkProfile, Transport
+
+
+class TokenSource(Protocol):
+    """A short-lived bearer token obtained from an identity service (Vertex service account,
+    Azure Entra), cached until shortly before it expires. `refresh` is a no-op while fresh."""
+
+    @property
+    def token(self) -> str: ...
+
+    async def refresh(self, transport: Transport, profile: NetworkProfile) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +37,8 @@ class UpstreamKey:
     server_url: str | None
     aws: AwsCredentials | None = None
     api_version: str | None = None
+    #: when set, the bearer token comes from here rather than `secret`
+    token_source: TokenSource | None = None
 
     @classmethod
     def from_config(cls, key: KeyConfig, fallback_id: str) -> UpstreamKey:
@@ -43,7 +57,8 @@ class UpstreamKey:
 
     @property
     def credential(self) -> Credential:
-        return Credential(self.name, self.secret, self.aws)
+        secret = self.token_source.token if self.token_source is not None else self.secret
+        return Credential(self.name, secret, self.aws)
 
     def upstream_model(self, model: str) -> str:
         """The provider's own id for a user-facing name (deployment, inference profile, ...)."""

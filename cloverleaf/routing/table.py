@@ -63,7 +63,7 @@ class ProviderRoute:
         if override:
             base = (key.server_url or self.base_url).rstrip("/")
             return base + "/" + override.lstrip("/")
-        return self.url(key, self.adapter.path(model, stream))
+        return self.url(key, self.adapter.for_model(model).path(model, stream))
 
     def allows(self, model: str) -> bool:
         return any(key.allows(model) for key in self.keys)
@@ -76,6 +76,11 @@ class ProviderRoute:
 class Target:
     route: ProviderRoute
     model: str  # the user-facing name within the provider; a key's alias may rename it
+
+    @property
+    def adapter(self) -> ChatAdapter:
+        """The wire this model speaks on its provider (most providers have one)."""
+        return self.route.adapter.for_model(self.model)
 
     @property
     def label(self) -> str:

@@ -45,22 +45,60 @@ class ImagePart:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentPart:
+    """A file the model reads (PDF, ...): inline base64 `data` or a `url`, with its media type.
+
+    `filename` is kept because some providers require a document name (Bedrock) or show it to
+    the model (Anthropic `title`).
+    """
+
+    media_type: str
+    data: str | None = None
+    url: str | None = None
+    filename: str | None = None
+
+    @classmethod
+    def from_data_url(cls, url: str, filename: str | None = None) -> DocumentPart | None:
+        """A `data:<mime>;base64,<b64>` URI, or None when `url` is not one."""
+        if not (url.startswith("data:") and ";base64," in url):
+            return None
+        header, data = url[5:].split(";base64,", 1)
+        return cls(header or "application/octet-stream", data=data, filename=filename)
+
+    def as_data_url(self) -> str:
+        return f"data:{self.media_type};base64,{self.data}"
+
+
+@dataclass(frozen=True, slots=True)
 class ReasoningPart:
-    """Model thinking; `signature` must go back unchanged where the provider requires it."""
+    """Model thinking; `signature` must go back unchanged where the provider requires it.
+
+    Redacted reasoning (Anthropic `redacted_thinking`, Bedrock `redactedContent`) has no text:
+    its opaque payload sits in `data`, goes back to its provider unchanged, and is never shown.
+    """
 
     text: str
     signature: str | None = None
     redacted: bool = False
+    data: str | None = None
+
+    @classmethod
+    def redacted_block(cls, data: str) -> ReasoningPart:
+        return cls("", redacted=True, data=data)
 
 
-Part = TextPart | ImagePart | ReasoningPart
+Part = TextPart | ImagePart | DocumentPart | ReasoningPart
 
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
+    """`signature` is an opaque token the provider attached to this call (Gemini's
+    `thoughtSignature`); it must go back unchanged with the call in later turns."""
+
     id: str
     name: str
     arguments: str  # a JSON text, as OpenAI carries it; may be invalid JSON
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,18 +209,25 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
+    """Thinking text, a signature closing it, or (`redacted`) one whole redacted block whose
+    opaque payload is `data`."""
+
     text: str = ""
     signature: str | None = None
+    redacted: bool = False
+    data: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ToolCallDelta:
-    """`index` counts tool calls only (0, 1, ...); `id`/`name` come with a call's first delta."""
+    """`index` counts tool calls only (0, 1, ...); `id`/`name`/`signature` come with a call's
+    first delta."""
 
     index: int
     arguments: str = ""
     id: str | None = None
     name: str | None = None
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +260,7 @@ def coalesce(events: list[StreamEvent]) -> list[StreamEvent]:
             and isinstance(last, ReasoningDelta)
             and event.signature is None
             and last.signature is None
+            and not (event.redacted or last.redacted)
         ):
             merged[-1] = ReasoningDelta(last.text + event.text)
         elif (
@@ -223,10 +269,21 @@ def coalesce(events: list[StreamEvent]) -> list[StreamEvent]:
             and event.index == last.index
             and event.id is None
             and event.name is None
+            and event.signature is None
         ):
             merged[-1] = ToolCallDelta(
-                last.index, last.arguments + event.arguments, last.id, last.name
+                last.index, last.arguments + event.arguments, last.id, last.name, last.signature
             )
         else:
             merged.append(event)
     return merged
+
+
+def first_document(messages: tuple[Message, ...]) -> str | None:
+    """Where the first DocumentPart sits (`messages[i].content[j]`), for dialects that have no
+    way to carry one and must name it in their 400."""
+    for i, message in enumerate(messages):
+        for j, part in enumerate(message.content):
+            if isinstance(part, DocumentPart):
+                return f"messages[{i}].content[{j}]"
+    return None

@@ -14,6 +14,12 @@ from cloverleaf.core.chat import ChatRequest, ChatResponse, StreamEvent
 from cloverleaf.core.errors import GatewayError
 
 
+class ResponseHeaders(Protocol):
+    """Case-insensitive header lookup on an upstream answer; the transport's response has it."""
+
+    def header(self, name: str) -> str | None: ...
+
+
 class StreamDecoder(Protocol):
     """Upstream stream bytes → core events. Raises GatewayError for an in-band error event."""
 
@@ -64,4 +70,14 @@ class ChatDialect(Protocol):
 
     def stream_decoder(self) -> StreamDecoder: ...
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError: ...
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
+        """A non-2xx answer as a GatewayError. `headers` is optional: some providers name the
+        error only there (Bedrock's `x-amzn-ErrorType`); the others ignore it."""
+        ...

@@ -169,7 +169,9 @@ async def _failed(response: UpstreamResponse, target: Target) -> _Retry:
         body = b""
     finally:
         await response.aclose()
-    error = target.adapter.dialect.parse_error(response.status, body, target.route.name)
+    error = target.adapter.dialect.parse_error(
+        response.status, body, target.route.name, headers=response
+    )
     hint = retry_after_seconds(response.header("retry-after"), response.header("retry-after-ms"))
     if hint is not None:
         error.headers = (("retry-after", str(max(1, round(hint)))),)

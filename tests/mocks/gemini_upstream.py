@@ -63,6 +63,7 @@ class ToolCalls:
     calls: list[tuple[str, JSON]]
     text: str | None = None
     ids: bool = False
+    signature: str | None = None  # a `thoughtSignature` on the first functionCall part
 
 
 @dataclass(frozen=True)
@@ -267,10 +268,12 @@ class _Chunks:
             usage = {"promptTokenCount": self.prompt, "totalTokenCount": self.prompt}
             return [self.envelope({"promptFeedback": feedback, "usageMetadata": usage})]
         if isinstance(reply, ToolCalls):
-            calls = [
+            calls: list[JSON] = [
                 {"functionCall": {"name": n, "args": a} | ({"id": f"fc-{i}"} if reply.ids else {})}
                 for i, (n, a) in enumerate(reply.calls)
             ]
+            if reply.signature and calls:
+                calls[0]["thoughtSignature"] = reply.signature
             words = sum(_words(n) + _words(orjson.dumps(a).decode()) for n, a in reply.calls)
             text = [{"text": reply.text}] if reply.text else []
             return [self.chunk(text + calls, "STOP", words + _words(reply.text or ""))]

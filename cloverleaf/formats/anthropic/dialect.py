@@ -8,6 +8,9 @@ Choices this dialect makes where the two worlds differ (details in each module):
   an explicit `max_tokens`; without one, the budget is added on top of the 4096 default.
 - Temperature is clamped to 0-1; seed and penalties are dropped; `n`, logprobs, logit_bias and
   audio output are refused with a 400 naming the parameter.
+- A tool call's thought signature (Gemini) is shown to Anthropic clients inside the tool_use id
+  (`<id>__tsig_<base64url>`, call_ids.py) and split off again when the client sends it back.
+- Cache writes are `cache_creation_input_tokens`, kept out of `input_tokens` both ways.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from cloverleaf.formats.anthropic.errors import render_error, upstream_error
 from cloverleaf.formats.anthropic.from_core import request_from_core, response_from_core
 from cloverleaf.formats.anthropic.streaming import AnthropicStreamDecoder, AnthropicStreamEncoder
 from cloverleaf.formats.anthropic.to_core import request_to_core, response_to_core
+from cloverleaf.formats.base import ResponseHeaders
 
 
 class AnthropicDialect:
@@ -46,5 +50,12 @@ class AnthropicDialect:
     def stream_decoder(self) -> AnthropicStreamDecoder:
         return AnthropicStreamDecoder()
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
         return upstream_error(status, body, provider)

@@ -8,6 +8,7 @@ import orjson
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse, ReasoningPart, TextPart, ToolChoice
 from cloverleaf.core.errors import bad_request
+from cloverleaf.formats.anthropic.call_ids import encode_call_id
 from cloverleaf.formats.anthropic.messages_out import tool_input, turns_from_core
 from cloverleaf.formats.anthropic.stop_reasons import stop_reason
 from cloverleaf.formats.anthropic.usage import usage_from_core
@@ -142,7 +143,8 @@ def response_from_core(response: ChatResponse) -> bytes:
         elif isinstance(part, TextPart) and part.text:
             content.append({"type": "text", "text": part.text})
     for call in response.message.tool_calls:
-        content.append({"type": "tool_use", "id": call.id, "name": call.name})
+        call_id = encode_call_id(call.id, call.signature)
+        content.append({"type": "tool_use", "id": call_id, "name": call.name})
         content[-1]["input"] = tool_input(call)
     return orjson.dumps(
         {
@@ -161,5 +163,5 @@ def response_from_core(response: ChatResponse) -> bytes:
 def reasoning_block(part: ReasoningPart) -> dict[str, Any]:
     """Another provider's reasoning has no signature; it is shown with an empty one."""
     if part.redacted:
-        return {"type": "redacted_thinking", "data": part.signature or ""}
+        return {"type": "redacted_thinking", "data": part.data or ""}
     return {"type": "thinking", "thinking": part.text, "signature": part.signature or ""}

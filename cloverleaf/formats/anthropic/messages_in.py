@@ -2,7 +2,8 @@
 
 Anthropic carries tool results inside user turns and the system prompt outside the list; core
 keeps OpenAI's shape (mapping.md §1, §4), so a user turn can become several core messages.
-`cache_control` and citations have no core meaning and are dropped.
+`cache_control` and citations have no core meaning and are dropped. Tool-use ids may carry a
+thought signature (call_ids.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import orjson
 
 from cloverleaf.core.chat import ImagePart, Message, Part, ReasoningPart, TextPart, ToolCall
 from cloverleaf.core.errors import GatewayError, bad_request
+from cloverleaf.formats.anthropic.call_ids import decode_call_id
+from cloverleaf.formats.anthropic.documents import document_to_core
 
 
 def messages_to_core(raw: Any, system: Any) -> tuple[Message, ...]:
@@ -89,6 +92,8 @@ def _user_part(block: dict[str, Any], where: str) -> Part:
         return TextPart(_text(block, where))
     if kind == "image":
         return _image(block, where)
+    if kind == "document":
+        return document_to_core(block, where)
     raise bad_request(f"{where}: {kind!r} blocks are not supported by this gateway", param=where)
 
 
@@ -108,9 +113,10 @@ def _image(block: dict[str, Any], where: str) -> ImagePart:
 
 
 def _tool_result(block: dict[str, Any], where: str, names: dict[str, str]) -> Message:
-    call_id = block.get("tool_use_id")
-    if not isinstance(call_id, str) or not call_id:
+    wire_id = block.get("tool_use_id")
+    if not isinstance(wire_id, str) or not wire_id:
         raise bad_request(f"{where}.tool_use_id: required", param=f"{where}.tool_use_id")
+    call_id, _ = decode_call_id(wire_id)
     content = block.get("content")
     parts: tuple[Part, ...] = ()
     if content is not None:
@@ -144,8 +150,8 @@ def assistant_message(
                 ReasoningPart(text if isinstance(text, str) else "", str(signature or "") or None)
             )
         elif kind == "redacted_thinking":
-            # the opaque payload rides in `signature`: it must go back unchanged, never be shown
-            parts.append(ReasoningPart("", str(block.get("data", "")), redacted=True))
+            # the opaque payload must go back unchanged and never be shown
+            parts.append(ReasoningPart.redacted_block(str(block.get("data", ""))))
         elif kind == "tool_use":
             call = _tool_use(block, here)
             names[call.id] = call.name
@@ -156,10 +162,11 @@ def assistant_message(
 
 
 def _tool_use(block: dict[str, Any], where: str) -> ToolCall:
-    call_id, name = block.get("id"), block.get("name")
-    if not isinstance(call_id, str) or not isinstance(name, str):
+    wire_id, name = block.get("id"), block.get("name")
+    if not isinstance(wire_id, str) or not isinstance(name, str):
         raise bad_request(f"{where}: tool_use needs string id and name", param=where)
-    return ToolCall(call_id, name, orjson.dumps(block.get("input", {})).decode())
+    call_id, signature = decode_call_id(wire_id)
+    return ToolCall(call_id, name, orjson.dumps(block.get("input", {})).decode(), signature)
 
 
 def _text(block: dict[str, Any], where: str) -> str:

@@ -11,8 +11,17 @@ from typing import Any
 
 import orjson
 
-from cloverleaf.core.chat import ImagePart, Message, Part, ReasoningPart, TextPart, ToolCall
+from cloverleaf.core.chat import (
+    DocumentPart,
+    ImagePart,
+    Message,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+)
 from cloverleaf.core.errors import bad_request
+from cloverleaf.formats.anthropic.documents import document_block
 
 #: the only image types Anthropic accepts inline
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -52,6 +61,8 @@ def _part(part: Part, where: str, index: int) -> dict[str, Any] | None:
         return {"type": "text", "text": part.text} if part.text else None
     if isinstance(part, ImagePart):
         return image_block(part, f"{where}.content[{index}]")
+    if isinstance(part, DocumentPart):
+        return document_block(part, f"{where}.content[{index}]")
     return None  # reasoning in a user turn has no Anthropic meaning
 
 
@@ -81,7 +92,9 @@ def _assistant(message: Message, where: str) -> list[dict[str, Any]]:
                 blocks.append({"type": "text", "text": part.text})
         else:
             here = f"{where}.content[{j}]"
-            raise bad_request(f"{here}: Anthropic takes no images in assistant turns", param=here)
+            raise bad_request(
+                f"{here}: Anthropic takes no images or documents in assistant turns", param=here
+            )
     blocks.extend(_tool_use(call) for call in message.tool_calls)
     return blocks
 
@@ -90,7 +103,7 @@ def _reasoning(part: ReasoningPart) -> list[dict[str, Any]]:
     """Only Anthropic-signed thinking can go back; unsigned text (another provider's
     reasoning) would be rejected, and the API needs nothing it did not sign itself."""
     if part.redacted:
-        return [{"type": "redacted_thinking", "data": part.signature or ""}]
+        return [{"type": "redacted_thinking", "data": part.data or ""}] if part.data else []
     if not part.signature:
         return []
     return [{"type": "thinking", "thinking": part.text, "signature": part.signature}]
@@ -114,7 +127,7 @@ def _tool_result(message: Message, where: str) -> dict[str, Any]:
     if not message.tool_call_id:
         raise bad_request(f"{where}.tool_call_id: required", param=f"{where}.tool_call_id")
     block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id}
-    if any(isinstance(p, ImagePart) for p in message.content):
+    if any(isinstance(p, ImagePart | DocumentPart) for p in message.content):
         block["content"] = [
             b for j, p in enumerate(message.content) if (b := _part(p, where, j)) is not None
         ]

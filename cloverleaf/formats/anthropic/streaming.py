@@ -1,7 +1,8 @@
 """Anthropic message streams ⇄ core stream events (anthropic.md "Streaming", mapping.md §10).
 
-Redacted thinking: core's ReasoningDelta has no `redacted` flag, so a `redacted_thinking` block
-travels as a signature with no thinking text before it, and is written back the same way.
+A `redacted_thinking` block is one redacted ReasoningDelta carrying its opaque `data`. A
+signature with no thinking text before it (Gemini signs non-thought parts) opens a thinking
+block with empty text, as the non-streaming encoder writes it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cloverleaf.core.chat import (
 )
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.anthropic.call_ids import encode_call_id
 from cloverleaf.formats.anthropic.errors import error_body, stream_error
 from cloverleaf.formats.anthropic.stop_reasons import finish_to_core, stop_reason
 from cloverleaf.formats.anthropic.usage import merge_usage, usage_from_core, usage_to_core
@@ -89,7 +91,7 @@ class AnthropicStreamDecoder:
         elif kind == "thinking" and block.get("thinking"):
             out.append(ReasoningDelta(str(block["thinking"])))
         elif kind == "redacted_thinking":
-            out.append(ReasoningDelta("", str(block.get("data", ""))))
+            out.append(ReasoningDelta(redacted=True, data=str(block.get("data", ""))))
         elif kind == "tool_use":
             self._tools[index] = len(self._tools)
             given = block.get("input")
@@ -182,29 +184,27 @@ class AnthropicStreamEncoder:
         return out + self._delta({"type": "text_delta", "text": text})
 
     def _reasoning(self, event: ReasoningDelta) -> bytes:
+        if event.redacted:
+            block = {"type": "redacted_thinking", "data": event.data or ""}
+            return self._open_block("redacted", block) + self._close_block()
         out = b""
         thinking_open = self._open == "thinking" and not self._signed
+        if (event.text or event.signature is not None) and not thinking_open:
+            block = {"type": "thinking", "thinking": "", "signature": ""}
+            out += self._open_block("thinking", block)
         if event.text:
-            if not thinking_open:
-                block = {"type": "thinking", "thinking": "", "signature": ""}
-                out += self._open_block("thinking", block)
             out += self._delta({"type": "thinking_delta", "thinking": event.text})
-            thinking_open = True
-        if event.signature is not None and thinking_open:
+        if event.signature is not None:
             self._signed = True
             out += self._delta({"type": "signature_delta", "signature": event.signature})
-        elif event.signature is not None:
-            out += self._open_block(
-                "redacted", {"type": "redacted_thinking", "data": event.signature}
-            )
-            out += self._close_block()
         return out
 
     def _tool(self, event: ToolCallDelta) -> bytes:
         out = b""
         block = self._tool_blocks.get(event.index)
         if block is None:
-            start = {"type": "tool_use", "id": event.id or "", "name": event.name or ""}
+            call_id = encode_call_id(event.id or "", event.signature)
+            start = {"type": "tool_use", "id": call_id, "name": event.name or ""}
             out += self._open_block("tool", {**start, "input": {}})
             block = self._tool_blocks[event.index] = self._blocks - 1
         if event.arguments:

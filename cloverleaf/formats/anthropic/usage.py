@@ -1,7 +1,7 @@
 """Anthropic usage ⇄ core usage (mapping.md §6).
 
-Anthropic's `input_tokens` excludes cached tokens, so the prompt total is rebuilt from three
-counters; going back, cached tokens are taken out of `input_tokens` again.
+Anthropic's `input_tokens` excludes cache reads and cache writes, so the prompt total is rebuilt
+from three counters; going back, both are taken out of `input_tokens` again.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ def usage_to_core(raw: Any) -> Usage:
     if not isinstance(raw, dict):
         return Usage()
     read = _int(raw.get("cache_read_input_tokens"))
-    prompt = _int(raw.get("input_tokens")) + _int(raw.get("cache_creation_input_tokens")) + read
+    written = _int(raw.get("cache_creation_input_tokens"))
+    prompt = _int(raw.get("input_tokens")) + written + read
     completion = _int(raw.get("output_tokens"))
     details = raw.get("output_tokens_details")
     thinking = _int(details.get("thinking_tokens")) if isinstance(details, dict) else 0
-    return Usage(prompt, completion, prompt + completion, read, thinking)
+    return Usage(prompt, completion, prompt + completion, read, thinking, written)
 
 
 def merge_usage(start: dict[str, Any], delta: Any) -> dict[str, Any]:
@@ -31,10 +32,9 @@ def merge_usage(start: dict[str, Any], delta: Any) -> dict[str, Any]:
 
 
 def usage_from_core(usage: Usage) -> dict[str, Any]:
-    """Cache writes have no core counter, so they stay inside `input_tokens`."""
     out: dict[str, Any] = {
-        "input_tokens": max(0, usage.prompt_tokens - usage.cached_tokens),
-        "cache_creation_input_tokens": 0,
+        "input_tokens": usage.uncached_prompt_tokens,
+        "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cached_tokens,
         "output_tokens": usage.completion_tokens,
     }

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.base import ResponseHeaders
 from cloverleaf.formats.bedrock_converse.errors import render_error, upstream_error
 from cloverleaf.formats.bedrock_converse.from_core import request_from_core, response_from_core
 from cloverleaf.formats.bedrock_converse.streaming import (
@@ -55,5 +56,15 @@ class BedrockConverseDialect:
     def stream_decoder(self) -> BedrockStreamDecoder:
         return BedrockStreamDecoder(self._provider)
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
-        return upstream_error(status, body, provider)
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
+        """The exception name comes from `x-amzn-ErrorType` when present (the body often lacks
+        it), else from the body's `__type`/`code`."""
+        error_type = headers.header("x-amzn-ErrorType") if headers is not None else None
+        return upstream_error(status, body, provider, error_type or None)

@@ -15,6 +15,7 @@ import orjson
 from cloverleaf.core.chat import (
     ChatRequest,
     ChatResponse,
+    DocumentPart,
     FinishReason,
     ImagePart,
     Message,
@@ -25,6 +26,7 @@ from cloverleaf.core.chat import (
 )
 from cloverleaf.core.errors import bad_request
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.bedrock_converse.documents import document_block
 from cloverleaf.formats.bedrock_converse.to_core import STOP_REASONS
 
 JSON = dict[str, Any]
@@ -87,13 +89,14 @@ def _conversation(messages: tuple[Message, ...]) -> tuple[list[JSON], list[JSON]
     user turn, consecutive same-role turns are merged, empty turns dropped."""
     system_texts: list[str] = []
     turns: list[JSON] = []
+    names: set[str] = set()  # document names, unique per request
     for index, message in enumerate(messages):
         if message.role == "system":
             if text := message.text():
                 system_texts.append(text)
             continue
         role = "assistant" if message.role == "assistant" else "user"
-        blocks = _blocks(message, index)
+        blocks = _blocks(message, index, names)
         if not blocks:
             continue
         if turns and turns[-1]["role"] == role:
@@ -110,9 +113,9 @@ def _conversation(messages: tuple[Message, ...]) -> tuple[list[JSON], list[JSON]
     return system, turns
 
 
-def _blocks(message: Message, index: int) -> list[JSON]:
+def _blocks(message: Message, index: int, names: set[str]) -> list[JSON]:
     if message.role == "tool":
-        return [_tool_result(message, index)]
+        return [_tool_result(message, index, names)]
     blocks: list[JSON] = []
     for position, part in enumerate(message.content):
         where = f"messages[{index}].content[{position}]"
@@ -125,6 +128,12 @@ def _blocks(message: Message, index: int) -> list[JSON]:
                     f"{where}: Bedrock accepts images only from the user", param=where
                 )
             blocks.append(image_block(part, where))
+        elif isinstance(part, DocumentPart):
+            if message.role == "assistant":
+                raise bad_request(
+                    f"{where}: Bedrock accepts documents only from the user", param=where
+                )
+            blocks.append(document_block(part, where, names))
         elif message.role == "assistant":
             reasoning = _reasoning_block(part)
             if reasoning is not None:
@@ -138,7 +147,7 @@ def _reasoning_block(part: ReasoningPart) -> JSON | None:
     """Thinking goes back only when the provider can verify it (signed or redacted); unsigned
     reasoning from another dialect (DeepSeek-style `reasoning_content`) is dropped."""
     if part.redacted:
-        return {"reasoningContent": {"redactedContent": part.text}}
+        return {"reasoningContent": {"redactedContent": part.data}} if part.data else None
     if part.signature is None:
         return None
     return {"reasoningContent": {"reasoningText": {"text": part.text, "signature": part.signature}}}
@@ -164,7 +173,7 @@ def image_block(part: ImagePart, where: str) -> JSON:
     return {"image": {"format": fmt, "source": {"bytes": part.data}}}
 
 
-def _tool_result(message: Message, index: int) -> JSON:
+def _tool_result(message: Message, index: int, names: set[str]) -> JSON:
     if not message.tool_call_id:
         where = f"messages[{index}].tool_call_id"
         raise bad_request(f"{where} is required to answer a tool call", param=where)
@@ -174,6 +183,9 @@ def _tool_result(message: Message, index: int) -> JSON:
             content.append({"text": part.text})
         elif isinstance(part, ImagePart):
             content.append(image_block(part, f"messages[{index}].content[{position}]"))
+        elif isinstance(part, DocumentPart):
+            where = f"messages[{index}].content[{position}]"
+            content.append(document_block(part, where, names))
     result: JSON = {"toolUseId": message.tool_call_id, "content": content}
     if message.is_error:  # `status` is Claude/Nova only: send it only when it carries news
         result["status"] = "error"
@@ -312,7 +324,7 @@ def response_from_core(response: ChatResponse) -> bytes:
             if part.signature is not None:
                 text["signature"] = part.signature
             key, value = (
-                ("redactedContent", part.text) if part.redacted else ("reasoningText", text)
+                ("redactedContent", part.data or "") if part.redacted else ("reasoningText", text)
             )
             content.append({"reasoningContent": {key: value}})
     content.extend(_tool_use(call) for call in response.message.tool_calls)
@@ -331,12 +343,12 @@ def stop_reason(reason: FinishReason, raw: str | None) -> str:
 
 
 def usage_dict(usage: Usage) -> JSON:
-    """Cache writes are folded into the core's prompt count, so `inputTokens` carries them."""
+    """`inputTokens` excludes cache reads and writes, as Bedrock counts them (mapping.md §6)."""
     prompt = usage.prompt_tokens
     return {
-        "inputTokens": max(prompt - usage.cached_tokens, 0),
+        "inputTokens": usage.uncached_prompt_tokens,
         "outputTokens": usage.completion_tokens,
         "totalTokens": prompt + usage.completion_tokens,
         "cacheReadInputTokens": usage.cached_tokens,
-        "cacheWriteInputTokens": 0,
+        "cacheWriteInputTokens": usage.cache_write_tokens,
     }

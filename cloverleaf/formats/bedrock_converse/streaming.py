@@ -133,7 +133,8 @@ class BedrockStreamDecoder:
                 out.append(ReasoningDelta(reasoning["text"]))
             if isinstance(reasoning.get("signature"), str):
                 out.append(ReasoningDelta("", reasoning["signature"]))
-            # redactedContent has no core stream event; it is dropped
+            if isinstance(reasoning.get("redactedContent"), str):
+                out.append(ReasoningDelta(redacted=True, data=reasoning["redactedContent"]))
 
     def _tool_index(self, block: Any) -> int:
         key = block if isinstance(block, int) else -1
@@ -156,7 +157,7 @@ class BedrockStreamEncoder:
     def __init__(self, request: ChatRequest) -> None:
         self._started = False
         self._block = -1
-        self._open: str | None = None  # "text", "reasoning" or "tool:<index>"
+        self._open: str | None = None  # "text", "reasoning", "redacted" or "tool:<index>"
 
     def encode(self, event: StreamEvent) -> bytes:
         if isinstance(event, StreamStart):
@@ -164,6 +165,10 @@ class BedrockStreamEncoder:
         out = self._start()
         if isinstance(event, TextDelta):
             out += self._switch("text") + self._delta({"text": event.text})
+        elif isinstance(event, ReasoningDelta) and event.redacted:
+            # one block each, never mixed with readable text
+            out += self._stop_block() + self._switch("redacted")
+            out += self._delta({"reasoningContent": {"redactedContent": event.data or ""}})
         elif isinstance(event, ReasoningDelta):
             out += self._switch("reasoning")
             if event.text:

@@ -27,6 +27,7 @@ from cloverleaf.core.chat import (
 )
 from cloverleaf.core.errors import GatewayError, bad_request
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.bedrock_converse.documents import document_to_core
 
 JSON = dict[str, Any]
 STOP_REASONS: dict[str, FinishReason] = {
@@ -61,9 +62,10 @@ def usage_to_core(raw: Any) -> Usage:
     if not isinstance(raw, dict):
         return Usage()
     read = _int(raw.get("cacheReadInputTokens"))
-    prompt = _int(raw.get("inputTokens")) + read + _int(raw.get("cacheWriteInputTokens"))
+    written = _int(raw.get("cacheWriteInputTokens"))
+    prompt = _int(raw.get("inputTokens")) + read + written
     completion = _int(raw.get("outputTokens"))
-    return Usage(prompt, completion, prompt + completion, read)
+    return Usage(prompt, completion, prompt + completion, read, cache_write_tokens=written)
 
 
 def response_to_core(body: bytes, provider: str) -> ChatResponse:
@@ -115,7 +117,7 @@ def assistant_content(
 
 def _reasoning(block: JSON) -> ReasoningPart:
     if "redactedContent" in block:
-        return ReasoningPart(str(block["redactedContent"]), redacted=True)
+        return ReasoningPart.redacted_block(str(block["redactedContent"]))
     text = block.get("reasoningText") or {}
     signature = text.get("signature")
     return ReasoningPart(
@@ -216,6 +218,8 @@ def _user_part(block: JSON, where: str) -> Part:
                 param=where,
             )
         return ImagePart(data=data, media_type=f"image/{image['format']}")
+    if isinstance(block.get("document"), dict):
+        return document_to_core(block["document"], where)
     kind = next(iter(block), "?")
     raise bad_request(f"{where}: content block {kind!r} is not supported", param=where)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.base import ResponseHeaders
 from cloverleaf.formats.cloudflare.errors import render_error, upstream_error
 from cloverleaf.formats.cloudflare.request import request_from_core, request_to_core
 from cloverleaf.formats.cloudflare.response import response_from_core, response_to_core
@@ -52,5 +53,12 @@ class CloudflareRunDialect:
     def stream_decoder(self) -> CloudflareStreamDecoder:
         return CloudflareStreamDecoder()
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
         return upstream_error(status, body, provider)

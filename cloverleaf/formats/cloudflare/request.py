@@ -15,6 +15,7 @@ from cloverleaf.core.chat import (
     TextPart,
     Tool,
     ToolCall,
+    first_document,
 )
 from cloverleaf.core.errors import GatewayError, bad_request
 
@@ -61,6 +62,10 @@ def _refuse_unsupported(request: ChatRequest) -> None:
     would change the answer, so the router gets a 400 it can fall back on."""
     if request.stop:
         raise bad_request("cloudflare_run does not support stop sequences", param="stop")
+    where = first_document(request.messages)
+    if where is not None:
+        message = f"{where}: file and PDF parts are not supported by the cloudflare_run dialect"
+        raise bad_request(message, param=where)
     if request.tool_choice is not None and request.tool_choice.mode in ("required", "function"):
         raise bad_request(
             f"cloudflare_run cannot force tool_choice {request.tool_choice.mode!r}",

@@ -11,6 +11,7 @@ from typing import Any
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.base import ResponseHeaders
 from cloverleaf.formats.cohere.errors import render_error, upstream_error
 from cloverleaf.formats.cohere.from_core import request_from_core, response_from_core
 from cloverleaf.formats.cohere.streaming import CohereStreamDecoder, CohereStreamEncoder
@@ -41,5 +42,12 @@ class CohereDialect:
     def stream_decoder(self) -> CohereStreamDecoder:
         return CohereStreamDecoder(self.name)
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
         return upstream_error(status, body, provider)

@@ -10,7 +10,7 @@ Choices where the two worlds differ:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -19,12 +19,14 @@ from cloverleaf.core.chat import (
     ChatResponse,
     ImagePart,
     Message,
+    Part,
     Reasoning,
     ReasoningPart,
     ResponseFormat,
     TextPart,
     Tool,
     ToolCall,
+    first_document,
 )
 from cloverleaf.core.errors import bad_request
 from cloverleaf.formats.cohere.wire import finish_from_core, usage_from_core
@@ -66,6 +68,9 @@ def _reject_unsupported(request: ChatRequest) -> None:
         raise bad_request("n: Cohere returns a single choice", param="n")
     if request.extra.get("logit_bias"):
         raise bad_request("logit_bias is not supported by Cohere", param="logit_bias")
+    where = first_document(request.messages)
+    if where is not None:
+        raise bad_request(f"{where}: Cohere chat cannot read file or PDF parts", param=where)
 
 
 def _tools(request: ChatRequest) -> dict[str, Any]:
@@ -128,15 +133,26 @@ def _message(message: Message) -> dict[str, Any]:
         if message.text():
             out["tool_plan"] = message.text()
         out["tool_calls"] = [_call(c) for c in message.tool_calls]
-        thinking = [p for p in message.content if isinstance(p, ReasoningPart)]
+        thinking = [p for p in message.content if _readable_reasoning(p)]
         if thinking:
             out["content"] = [_part(p) for p in thinking]
         return out
     if len(message.content) == 1 and isinstance(message.content[0], TextPart):
         out["content"] = message.content[0].text
     else:
-        out["content"] = [_part(p) for p in message.content]
+        out["content"] = [_part(p) for p in message.content if _sendable(p)]
     return out
+
+
+def _sendable(part: Part) -> TypeGuard[TextPart | ImagePart | ReasoningPart]:
+    """Redacted reasoning has nothing Cohere could read; documents were refused earlier."""
+    if isinstance(part, ReasoningPart):
+        return not part.redacted
+    return isinstance(part, TextPart | ImagePart)
+
+
+def _readable_reasoning(part: Part) -> TypeGuard[ReasoningPart]:
+    return isinstance(part, ReasoningPart) and not part.redacted
 
 
 def _part(part: TextPart | ImagePart | ReasoningPart) -> dict[str, Any]:
@@ -159,7 +175,7 @@ def response_from_core(response: ChatResponse) -> bytes:
     """A v2 chat response; text next to tool calls becomes the `tool_plan`."""
     message = response.message
     out: dict[str, Any] = {"role": "assistant"}
-    content = [_part(p) for p in message.content if isinstance(p, ReasoningPart)]
+    content = [_part(p) for p in message.content if _readable_reasoning(p)]
     if message.tool_calls:
         if message.text():
             out["tool_plan"] = message.text()

@@ -6,6 +6,7 @@ from typing import Any
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.base import ResponseHeaders
 from cloverleaf.formats.gemini.errors import parse_error, render_error
 from cloverleaf.formats.gemini.from_core import request_from_core, response_from_core
 from cloverleaf.formats.gemini.streaming import GeminiStreamDecoder, GeminiStreamEncoder
@@ -40,5 +41,12 @@ class GeminiDialect:
     def stream_decoder(self) -> GeminiStreamDecoder:
         return GeminiStreamDecoder()
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
         return parse_error(status, body, provider)

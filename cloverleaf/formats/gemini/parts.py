@@ -1,10 +1,12 @@
 """Gemini parts ⇄ core parts, shared by requests and responses in both directions.
 
-Gemini signs parts (`thoughtSignature`) and a signature must go back on the same part. Core keeps
-a signature only on ReasoningPart, so a signature found on a text or functionCall part travels as
-an empty ReasoningPart placed just before it, and is re-attached to the part after it on the way
-out. Gemini function calls usually have no id: we synthesize `call_<n>` and never send those
-back, while a real id (Vertex, newer models, other providers) is echoed on call and response.
+Gemini signs parts (`thoughtSignature`) and a signature must go back on the same part. A
+functionCall's signature rides on the core ToolCall itself. Core has no signature on text, so a
+signature found on a text (or other non-thought) part travels as an empty ReasoningPart placed
+just before it, and is re-attached to the part after it on the way out. Gemini function calls
+usually have no id: we synthesize `call_<n>` and never send those back, while a real id (Vertex,
+newer models, other providers) is echoed on call and response. `inlineData`/`fileData` with an
+`image/*` type is an image; any other type (PDF, ...) is a document.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from typing import Any
 
 import orjson
 
-from cloverleaf.core.chat import ImagePart, Message, Part, ReasoningPart, TextPart, ToolCall
+from cloverleaf.core.chat import (
+    DocumentPart,
+    ImagePart,
+    Message,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+)
 from cloverleaf.core.errors import bad_request
 
 _SYNTHETIC_ID = re.compile(r"call_\d+")
@@ -34,7 +44,7 @@ class FunctionResponse:
     id: str | None = None
 
 
-Item = TextPart | ImagePart | ReasoningPart | ToolCall | FunctionResponse
+Item = TextPart | ImagePart | DocumentPart | ReasoningPart | ToolCall | FunctionResponse
 
 
 def wire(obj: dict[str, Any], camel: str) -> Any:
@@ -81,8 +91,10 @@ def _read_part(part: dict[str, Any], here: str, ids: Iterator[int], strict: bool
     text = part.get("text")
     if part.get("thought") is True:
         return [ReasoningPart(text if isinstance(text, str) else "", signature)]
-    out: list[Item] = [ReasoningPart("", signature)] if signature else []
     item = _content(part, here, ids)
+    if isinstance(item, ToolCall) and signature:
+        return [ToolCall(item.id, item.name, item.arguments, signature)]
+    out: list[Item] = [ReasoningPart("", signature)] if signature else []
     if item is None and strict and signature is None:
         kinds = ", ".join(sorted(part)) or "nothing"
         raise bad_request(f"{here} holds {kinds}; Cloverleaf cannot carry that part", param=here)
@@ -100,12 +112,16 @@ def _content(part: dict[str, Any], here: str, ids: Iterator[int]) -> Item | None
         data, mime = inline.get("data"), wire(inline, "mimeType")
         if not isinstance(data, str) or not isinstance(mime, str):
             raise bad_request(f"{here}.inlineData needs mimeType and data", param=here)
+        if not mime.startswith("image/"):
+            return DocumentPart(mime, data=data, filename=_name(inline))
         return ImagePart(data=data, media_type=mime)
     file = wire(part, "fileData")
     if isinstance(file, dict):
         uri, mime = wire(file, "fileUri"), wire(file, "mimeType")
         if not isinstance(uri, str):
             raise bad_request(f"{here}.fileData needs fileUri", param=here)
+        if isinstance(mime, str) and not mime.startswith("image/"):
+            return DocumentPart(mime, url=uri, filename=_name(file))
         return ImagePart(url=uri, media_type=mime if isinstance(mime, str) else None)
     call = wire(part, "functionCall")
     if isinstance(call, dict):
@@ -129,9 +145,17 @@ def _content(part: dict[str, Any], here: str, ids: Iterator[int]) -> Item | None
     return None
 
 
+def _name(blob: dict[str, Any]) -> str | None:
+    """`displayName` (newer API versions) names an inline or uploaded file."""
+    name = wire(blob, "displayName")
+    return name if isinstance(name, str) and name else None
+
+
 def split_items(items: list[Item]) -> tuple[tuple[Part, ...], tuple[ToolCall, ...]]:
     """A model turn's items as core message content and tool calls."""
-    content = tuple(i for i in items if isinstance(i, TextPart | ImagePart | ReasoningPart))
+    content = tuple(
+        i for i in items if isinstance(i, TextPart | ImagePart | DocumentPart | ReasoningPart)
+    )
     return content, tuple(i for i in items if isinstance(i, ToolCall))
 
 
@@ -145,6 +169,8 @@ def user_parts(message: Message, index: int) -> list[dict[str, Any]]:
             parts.append({"text": part.text})
         elif isinstance(part, ImagePart):
             parts.append(image_part(part, f"messages[{index}].content[{j}]"))
+        elif isinstance(part, DocumentPart):
+            parts.append(document_part(part, f"messages[{index}].content[{j}]"))
     return parts
 
 
@@ -164,6 +190,20 @@ def image_part(part: ImagePart, param: str) -> dict[str, Any]:
     return {"fileData": file}
 
 
+def document_part(part: DocumentPart, param: str) -> dict[str, Any]:
+    """Inline bytes, or a file Gemini can resolve itself (Files API, `gs://`); the filename has
+    no place on the wire (`displayName` is not accepted on input) and is dropped."""
+    if part.data is not None:
+        return {"inlineData": {"mimeType": part.media_type, "data": part.data}}
+    url = part.url or ""
+    if url.startswith(("http://", "https://")) and not url.startswith(_FILES_API):
+        raise bad_request(
+            f"{param} is a document URL, which Gemini cannot fetch; send it inline as base64",
+            param=param,
+        )
+    return {"fileData": {"mimeType": part.media_type, "fileUri": url}}
+
+
 def model_parts(message: Message, index: int) -> list[dict[str, Any]]:
     """An assistant turn's parts, each signature back on the part it was read from."""
     parts: list[dict[str, Any]] = []
@@ -179,6 +219,8 @@ def model_parts(message: Message, index: int) -> list[dict[str, Any]]:
             if not part.text:
                 continue
             wire_part = {"text": part.text}
+        elif isinstance(part, DocumentPart):
+            wire_part = document_part(part, f"messages[{index}].content[{j}]")
         else:
             wire_part = image_part(part, f"messages[{index}].content[{j}]")
         parts.append(_signed(wire_part, pending))
@@ -187,6 +229,9 @@ def model_parts(message: Message, index: int) -> list[dict[str, Any]]:
         function: dict[str, Any] = {"name": call.name, "args": call_args(call.arguments)}
         if call.id and not is_synthetic(call.id):
             function["id"] = call.id
+        if call.signature:  # its own signature; a held one waits for the next part
+            parts.append(_signed({"functionCall": function}, call.signature))
+            continue
         parts.append(_signed({"functionCall": function}, pending))
         pending = None
     if pending is not None:

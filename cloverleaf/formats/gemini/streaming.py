@@ -109,7 +109,9 @@ class GeminiStreamDecoder:
             elif isinstance(item, TextPart):
                 out.append(TextDelta(item.text))
             elif isinstance(item, ToolCall):
-                out.append(ToolCallDelta(self._calls, item.arguments, item.id, item.name))
+                out.append(
+                    ToolCallDelta(self._calls, item.arguments, item.id, item.name, item.signature)
+                )
                 self._calls += 1
 
     def _finish(self, finish: StreamFinish, out: list[StreamEvent]) -> None:
@@ -129,6 +131,7 @@ class GeminiStreamDecoder:
 class _PendingCall:
     id: str | None = None
     name: str | None = None
+    signature: str | None = None
     arguments: list[str] = field(default_factory=list)
 
     def part(self) -> dict[str, Any]:
@@ -138,6 +141,8 @@ class _PendingCall:
         }
         if self.id and not is_synthetic(self.id):
             function["id"] = self.id
+        if self.signature:
+            return {"functionCall": function, "thoughtSignature": self.signature}
         return {"functionCall": function}
 
 
@@ -160,6 +165,7 @@ class GeminiStreamEncoder:
             call = self._calls.setdefault(event.index, _PendingCall())
             call.id = call.id or event.id
             call.name = call.name or event.name
+            call.signature = call.signature or event.signature
             call.arguments.append(event.arguments)
             return b""
         out = self._flush_calls()
@@ -202,7 +208,8 @@ class GeminiStreamEncoder:
         calls = [self._calls[i] for i in sorted(self._calls)]
         self._calls = {}
         parts = [call.part() for call in calls]
-        self._sign(parts[0])
+        if "thoughtSignature" not in parts[0]:
+            self._sign(parts[0])
         return self._chunk(parts)
 
     def _sign(self, part: dict[str, Any]) -> dict[str, Any]:

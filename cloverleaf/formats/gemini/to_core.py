@@ -10,6 +10,7 @@ import orjson
 from cloverleaf.core.chat import (
     ChatRequest,
     ChatResponse,
+    DocumentPart,
     FinishReason,
     ImagePart,
     Message,
@@ -240,7 +241,7 @@ def _user_turn(items: list[Item], pending: list[ToolCall], where: str) -> list[M
             out.append(_tool_result(item, pending, where))
         elif isinstance(item, ToolCall):
             raise bad_request(f"{where}: functionCall belongs in a model turn", param=where)
-        elif isinstance(item, TextPart | ImagePart | ReasoningPart):
+        elif isinstance(item, TextPart | ImagePart | DocumentPart | ReasoningPart):
             parts.append(item)
     if parts:
         out.append(Message("user", tuple(parts)))

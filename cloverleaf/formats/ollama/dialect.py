@@ -6,6 +6,7 @@ from typing import Any
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.base import ResponseHeaders
 from cloverleaf.formats.ollama.errors import render_error, upstream_error
 from cloverleaf.formats.ollama.from_core import request_from_core, response_from_core
 from cloverleaf.formats.ollama.generate import (
@@ -43,7 +44,14 @@ class OllamaDialect:
     def stream_decoder(self) -> OllamaStreamDecoder:
         return OllamaStreamDecoder()
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
         return upstream_error(status, body, provider)
 
 

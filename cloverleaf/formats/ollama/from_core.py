@@ -17,6 +17,7 @@ from cloverleaf.core.chat import (
     ResponseFormat,
     Tool,
     ToolCall,
+    first_document,
 )
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
@@ -32,6 +33,10 @@ _EFFORT_ALIASES: dict[str, str | bool] = {"minimal": "low", "none": False, "xhig
 
 def request_from_core(request: ChatRequest, model: str) -> dict[str, Any]:
     """The `/api/chat` body; `stream` is always explicit because Ollama defaults it to true."""
+    where = first_document(request.messages)
+    if where is not None:
+        message = f"{where}: Ollama chat cannot read file or PDF parts"
+        raise GatewayError(400, message, param=where, code="unsupported_document")
     body: dict[str, Any] = {"model": model, "messages": _messages(request.messages)}
     tools = _tools(request)
     if tools:

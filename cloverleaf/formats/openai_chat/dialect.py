@@ -6,6 +6,7 @@ from typing import Any
 
 from cloverleaf.core.chat import ChatRequest, ChatResponse
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.base import ResponseHeaders
 from cloverleaf.formats.openai_chat.errors import render_error, upstream_error
 from cloverleaf.formats.openai_chat.from_core import request_from_core, response_from_core
 from cloverleaf.formats.openai_chat.streaming import OpenAIStreamDecoder, OpenAIStreamEncoder
@@ -36,5 +37,12 @@ class OpenAIChatDialect:
     def stream_decoder(self) -> OpenAIStreamDecoder:
         return OpenAIStreamDecoder()
 
-    def parse_error(self, status: int, body: bytes, provider: str) -> GatewayError:
+    def parse_error(
+        self,
+        status: int,
+        body: bytes,
+        provider: str,
+        *,
+        headers: ResponseHeaders | None = None,
+    ) -> GatewayError:
         return upstream_error(status, body, provider)

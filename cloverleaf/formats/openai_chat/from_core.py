@@ -9,20 +9,23 @@ import orjson
 from cloverleaf.core.chat import (
     ChatRequest,
     ChatResponse,
+    DocumentPart,
     ImagePart,
     Message,
     ReasoningPart,
     TextPart,
     ToolChoice,
 )
+from cloverleaf.core.errors import bad_request
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.openai_chat.extensions import tool_call_wire
 
 
 def request_from_core(request: ChatRequest, model: str) -> dict[str, Any]:
     own = request.extra if request.source == "openai_chat" else {}
     body: dict[str, Any] = {k: v for k, v in own.items() if k != "stream_options"}
     body["model"] = model
-    body["messages"] = [_message(m) for m in request.messages]
+    body["messages"] = [_message(m, i) for i, m in enumerate(request.messages)]
     optional: dict[str, Any] = {
         "max_completion_tokens": request.max_tokens,
         "temperature": request.temperature,
@@ -73,54 +76,74 @@ def tool_choice(choice: ToolChoice) -> Any:
     return choice.mode
 
 
-def _message(message: Message) -> dict[str, Any]:
+def _message(message: Message, index: int) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role}
     texts = [p for p in message.content if isinstance(p, TextPart)]
-    images = [p for p in message.content if isinstance(p, ImagePart)]
-    if images:
-        out["content"] = [_part(p) for p in message.content if not isinstance(p, ReasoningPart)]
+    if any(isinstance(p, ImagePart | DocumentPart) for p in message.content):
+        out["content"] = [
+            _part(p, f"messages[{index}].content[{j}]")
+            for j, p in enumerate(message.content)
+            if not isinstance(p, ReasoningPart)
+        ]
     elif message.role == "assistant" and not texts:
         out["content"] = None
     else:
         out["content"] = "".join(p.text for p in texts)
     if message.tool_calls:
-        out["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in message.tool_calls
-        ]
+        out["tool_calls"] = [tool_call_wire(c) for c in message.tool_calls]
     if message.role == "tool":
         out["tool_call_id"] = message.tool_call_id or ""
     return out
 
 
-def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+def _part(part: TextPart | ImagePart | DocumentPart, where: str) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
+    if isinstance(part, DocumentPart):
+        return _file(part, where)
     image: dict[str, Any] = {"url": part.as_url()}
     if part.detail:
         image["detail"] = part.detail
     return {"type": "image_url", "image_url": image}
 
 
+def _file(part: DocumentPart, where: str) -> dict[str, Any]:
+    """Chat Completions takes files inline only (`file_data`); a URL would need downloading."""
+    if part.data is None:
+        raise bad_request(
+            f"{where}: OpenAI chat takes files only inline; send the document as base64 data",
+            param=where,
+            code="document_url_not_supported",
+        )
+    file: dict[str, Any] = {"file_data": part.as_data_url()}
+    if part.filename:
+        file["filename"] = part.filename
+    return {"type": "file", "file": file}
+
+
 def usage_dict(usage: Usage) -> dict[str, Any]:
+    """`prompt_tokens` already counts cache writes; OpenAI has no field naming them, so they
+    appear as `prompt_tokens_details.cache_write_tokens` (OpenRouter's extension) when any."""
+    prompt_details: dict[str, Any] = {"cached_tokens": usage.cached_tokens}
+    if usage.cache_write_tokens:
+        prompt_details["cache_write_tokens"] = usage.cache_write_tokens
     return {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
+        "prompt_tokens_details": prompt_details,
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
     }
 
 
 def response_from_core(response: ChatResponse) -> bytes:
     message = response.message
-    reasoning = "".join(p.text for p in message.content if isinstance(p, ReasoningPart))
+    reasoning = "".join(
+        p.text for p in message.content if isinstance(p, ReasoningPart) and not p.redacted
+    )
     wire: dict[str, Any] = {"role": "assistant", "content": message.text() or None}
     if message.tool_calls:
-        wire["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in message.tool_calls
-        ]
+        wire["tool_calls"] = [tool_call_wire(c) for c in message.tool_calls]
     if reasoning:
         wire["reasoning_content"] = reasoning
     return orjson.dumps(

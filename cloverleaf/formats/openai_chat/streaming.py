@@ -20,6 +20,7 @@ from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
 from cloverleaf.formats.deferred import DeferredError
 from cloverleaf.formats.openai_chat.errors import default_type
+from cloverleaf.formats.openai_chat.extensions import signature_extra, thought_signature
 from cloverleaf.formats.openai_chat.from_core import usage_dict
 from cloverleaf.formats.openai_chat.to_core import finish_reason
 from cloverleaf.formats.sse import SseParser, sse
@@ -106,7 +107,11 @@ class OpenAIStreamDecoder:
                 index = index if call_id else position
             out.append(
                 ToolCallDelta(
-                    index, str(function.get("arguments") or ""), call_id, function.get("name")
+                    index,
+                    str(function.get("arguments") or ""),
+                    call_id,
+                    function.get("name"),
+                    thought_signature(call),
                 )
             )
         if choice.get("finish_reason"):
@@ -169,6 +174,8 @@ class OpenAIStreamEncoder:
             if event.name is not None:
                 function["name"] = event.name
             call["function"] = function
+            if event.signature:
+                call["extra_content"] = signature_extra(event.signature)
             return self._chunk({"tool_calls": [call]})
         if isinstance(event, StreamFinish):
             return self._chunk({}, event.reason.value)

@@ -9,6 +9,7 @@ import orjson
 from cloverleaf.core.chat import (
     ChatRequest,
     ChatResponse,
+    DocumentPart,
     FinishReason,
     ImagePart,
     Message,
@@ -23,6 +24,7 @@ from cloverleaf.core.chat import (
 )
 from cloverleaf.core.errors import GatewayError, bad_request
 from cloverleaf.core.usage import Usage
+from cloverleaf.formats.openai_chat.extensions import thought_signature
 
 #: request fields the core model carries; everything else rides in `extra`
 _CORE_FIELDS = frozenset(
@@ -95,6 +97,7 @@ def _message(raw: Any, index: int) -> Message:
             id=str(c.get("id", "")),
             name=str(c.get("function", {}).get("name", "")),
             arguments=_arguments(c.get("function", {}).get("arguments")),
+            signature=thought_signature(c),
         )
         for c in raw.get("tool_calls") or ()
         if isinstance(c, dict)
@@ -120,9 +123,11 @@ def _parts(content: Any, index: int) -> tuple[Part, ...]:
     if not isinstance(content, list):
         raise bad_request(f"messages[{index}].content must be a string or array", param="messages")
     parts: list[Part] = []
-    for part in content:
+    for position, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "text":
+        if kind == "file" and isinstance(part, dict):
+            parts.append(_document(part.get("file"), f"messages[{index}].content[{position}]"))
+        elif kind == "text":
             parts.append(TextPart(str(part.get("text", ""))))
         elif kind == "image_url":
             image = part.get("image_url") or {}
@@ -137,6 +142,25 @@ def _parts(content: Any, index: int) -> tuple[Part, ...]:
                 f"messages[{index}].content part type {kind!r} is not supported", param="messages"
             )
     return tuple(parts)
+
+
+def _document(raw: Any, where: str) -> DocumentPart:
+    """`file_data` is a data: URI (bare base64 is read as a PDF); a `file_id` names an upload
+    in the client's OpenAI account, which no other provider can resolve."""
+    file = raw if isinstance(raw, dict) else {}
+    filename = file.get("filename") if isinstance(file.get("filename"), str) else None
+    data = file.get("file_data")
+    if isinstance(data, str) and data:
+        document = DocumentPart.from_data_url(data, filename)
+        return document or DocumentPart("application/pdf", data=data, filename=filename)
+    if file.get("file_id") is not None:
+        raise bad_request(
+            f"{where}.file.file_id: uploaded file ids cannot be resolved by the gateway;"
+            " send the file inline as file_data",
+            param=f"{where}.file.file_id",
+            code="file_id_not_supported",
+        )
+    raise bad_request(f"{where}.file: needs file_data", param=f"{where}.file")
 
 
 def _tool(raw: Any) -> Tool:

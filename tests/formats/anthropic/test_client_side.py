@@ -50,8 +50,12 @@ TOOL_USE = {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}
         ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0].role"),
         ({"messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
         (
-            {"messages": [{"role": "user", "content": [{"type": "document", "source": {}}]}]},
+            {"messages": [{"role": "user", "content": [{"type": "search_result"}]}]},
             "messages[0].content[0]",
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "document", "source": {}}]}]},
+            "messages[0].content[0].source",
         ),
         (
             {
@@ -208,7 +212,7 @@ def test_stream_wire_order_from_openai_style_events() -> None:
         StreamStart("chatcmpl-1", "gpt-4o", 5),
         ReasoningDelta("a"),
         ReasoningDelta("", "sig"),
-        ReasoningDelta("", "redacted-data"),
+        ReasoningDelta(redacted=True, data="redacted-data"),
         TextDelta("Hi"),
         ToolCallDelta(0, "", "call_1", "f"),
         ToolCallDelta(0, "{}"),

@@ -150,7 +150,9 @@ def test_tool_results_open_their_turn_and_unsigned_reasoning_is_dropped() -> Non
     call = ToolCall("toolu_1", "f", "")
     messages = (
         *HI,
-        Message("assistant", (ReasoningPart("mine"), ReasoningPart("", "opaque", True)), (call,)),
+        Message(
+            "assistant", (ReasoningPart("mine"), ReasoningPart.redacted_block("opaque")), (call,)
+        ),
         Message("user", (TextPart("also this"),)),
         Message("tool", (TextPart('{"ok":1}'),), tool_call_id="toolu_1", is_error=True),
         Message("assistant"),  # empty: skipped, Anthropic rejects empty turns

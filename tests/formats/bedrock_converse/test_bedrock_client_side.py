@@ -172,7 +172,7 @@ RESPONSE = ChatResponse(
         "assistant",
         (
             ReasoningPart("think", "sig"),
-            ReasoningPart("cmVkYWN0ZWQ=", redacted=True),
+            ReasoningPart.redacted_block("cmVkYWN0ZWQ="),
             TextPart("Hello"),
         ),
         (ToolCall("call_1", "get_weather", '{"city":"Paris"}'),),

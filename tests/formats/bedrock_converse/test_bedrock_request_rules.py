@@ -144,7 +144,7 @@ def test_reasoning_is_dropped_for_models_without_anthropic_thinking() -> None:
 
 
 def test_signed_and_redacted_thinking_go_back_unchanged() -> None:
-    parts = (ReasoningPart("hmm", "sig=="), ReasoningPart("b64blob", redacted=True), TextPart("ok"))
+    parts = (ReasoningPart("hmm", "sig=="), ReasoningPart.redacted_block("b64blob"), TextPart("ok"))
     body = encode(messages=(USER, Message("assistant", parts), USER))
     assert body["messages"][1]["content"] == [
         {"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "sig=="}}},

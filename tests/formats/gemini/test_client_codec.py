@@ -130,8 +130,9 @@ def test_stream_encoder_round_trip() -> None:
         ReasoningDelta("Thinking."),
         ReasoningDelta("", "c2lnLWE="),
         TextDelta("Calling tools."),
-        ReasoningDelta("", "c2lnLWI="),
-        ToolCallDelta(0, '{"a":1}', "call_0", "f"),
+        # a signature held before a call goes on its functionCall part: it reads back as the
+        # call's own signature
+        ToolCallDelta(0, '{"a":1}', "call_0", "f", "c2lnLWI="),
         ToolCallDelta(1, '{"b":2}', "call_xyz", "g"),
         StreamFinish(FinishReason.TOOL_CALLS, "STOP"),
         UsageReport(Usage(10, 30, 40, 4, 20)),

@@ -36,6 +36,12 @@ async def count_tokens(gateway: Gateway, client: ClientChat) -> TokenCount:
     key = route.picker.choose(target.model, gateway.rng)
     if counting is None or key is None or not same_dialect(client, target):
         return TokenCount(estimate_tokens(client.core()), estimated=True)
+    if key.token_source is not None:
+        try:
+            await key.token_source.refresh(gateway.transport, route.profile)
+        except GatewayError as error:
+            error.provider = error.provider or route.name
+            raise
     model = key.upstream_model(target.model)
     body = orjson.dumps(counting.body(client.body, model))
     url = route.url(key, counting.path(model))

@@ -77,10 +77,13 @@ class ModelLister:
         url = route.url(key, adapter.models_path)
         headers = list(route.extra_headers)
         try:
+            if key.token_source is not None:
+                await key.token_source.refresh(self._gateway.transport, route.profile)
             headers += auth_headers(
                 route.spec, key.credential, method="GET", url=url, headers=headers, body=b""
             )
-        except GatewayError:
+        except GatewayError as error:
+            log.warning("listing models of %s failed: %s", route.name, error.message)
             return None
         profile = replace(route.profile, timeout_s=min(route.profile.timeout_s, LIST_TIMEOUT_S))
         request = UpstreamRequest("GET", url, tuple(headers), b"", profile)

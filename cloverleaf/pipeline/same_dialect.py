@@ -28,12 +28,13 @@ def same_dialect(client: ClientChat, target: Target) -> bool:
 def same_dialect_request(client: ClientChat, target: Target, key: UpstreamKey) -> UpstreamRequest:
     route = target.route
     model = key.upstream_model(target.model)
+    rewrite = target.adapter.body_rewrite
     body = client.raw
-    if client.url_fields or client.body.get("model") != model:
+    if client.url_fields or client.body.get("model") != model or rewrite is not None:
         wire = {k: v for k, v in client.body.items() if k not in client.url_fields}
         if "model" in wire:
             wire["model"] = model
-        body = orjson.dumps(wire)
+        body = orjson.dumps(rewrite(wire) if rewrite is not None else wire)
     url = route.chat_url(key, model, client.stream)
     headers = [("content-type", "application/json"), *route.extra_headers]
     headers += auth_headers(

@@ -24,9 +24,12 @@ from cloverleaf.transport.base import TransportError, UpstreamRequest
 def translated_request(client: ClientChat, target: Target, key: UpstreamKey) -> UpstreamRequest:
     route = target.route
     model = key.upstream_model(target.model)
-    body = orjson.dumps(target.adapter.dialect.encode_request(client.core(), model))
+    adapter = target.adapter
+    wire = adapter.dialect.encode_request(client.core(), model)
+    body = orjson.dumps(adapter.body_rewrite(wire) if adapter.body_rewrite else wire)
     url = route.chat_url(key, model, client.stream)
     headers = [("content-type", "application/json"), *route.extra_headers]
+    headers += adapter.call_headers(client.stream) if adapter.call_headers else ()
     headers += auth_headers(
         route.spec, key.credential, method="POST", url=url, headers=headers, body=body
     )

@@ -25,11 +25,19 @@ class AwsCredentials:
 
 @dataclass(frozen=True, slots=True)
 class Credential:
-    """What one upstream key authenticates with: a secret, or AWS credentials to sign with."""
+    """What one upstream key authenticates with: a secret, or AWS credentials to sign with.
+
+    `bearer`: the secret is an OAuth access token (Vertex, Entra ID), which always goes in
+    `Authorization: Bearer`, whatever header the provider's static keys use (Azure's `api-key`).
+    """
 
     name: str
     secret: str
     aws: AwsCredentials | None = None
+    bearer: bool = False
+
+    def __repr__(self) -> str:  # never the secret
+        return f"Credential(name={self.name!r}, bearer={self.bearer})"
 
 
 def auth_headers(
@@ -70,7 +78,7 @@ def auth_headers(
         )
     if not credential.secret:
         return out
-    if spec.auth is AuthStyle.BEARER:
+    if credential.bearer or spec.auth is AuthStyle.BEARER:
         out.append(("authorization", f"Bearer {credential.secret}"))
     else:
         out.append((spec.auth.value, credential.secret))

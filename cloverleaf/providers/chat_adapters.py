@@ -93,6 +93,12 @@ class ChatAdapter:
     #: model-id prefix → adapter, for providers that host several wire formats (Vertex: Gemini
     #: models and Claude models); the first matching prefix wins, otherwise this adapter
     variants: tuple[tuple[str, ChatAdapter], ...] = ()
+    #: the provider's envelope around its dialect's body (Vertex Claude: no `model`, an
+    #: `anthropic_version`), applied to translated and forwarded same-dialect bodies alike
+    body_rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    #: headers a translated chat call adds, by its stream flag (Replicate: `Prefer: wait` on
+    #: non-streamed creates only)
+    call_headers: Callable[[bool], tuple[tuple[str, str], ...]] | None = None
 
     def for_model(self, model: str) -> ChatAdapter:
         for prefix, adapter in self.variants:

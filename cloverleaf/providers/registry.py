@@ -16,6 +16,8 @@ from cloverleaf.providers import (
     gemini,
     ollama,
     openai_compatible,
+    replicate,
+    vertex,
 )
 from cloverleaf.providers.chat_adapters import ChatAdapter
 from cloverleaf.providers.spec import ProviderSpec
@@ -33,6 +35,8 @@ BUILTIN: Mapping[str, ProviderSpec] = MappingProxyType(
                 azure.SPEC,
                 *cloudflare.SPECS,
                 cohere.SPEC,
+                replicate.SPEC,
+                vertex.SPEC,
             )
         },
     }
@@ -49,12 +53,14 @@ CHAT_ADAPTERS: Mapping[str, ChatAdapter] = MappingProxyType(
         "azure": azure.ADAPTER,
         "cloudflare_run": cloudflare.ADAPTER,
         "cohere": cohere.ADAPTER,
+        "replicate": replicate.ADAPTER,
+        "vertex": vertex.ADAPTER,
     }
 )
 
 #: every provider name a client may put before a slash (Bifrost's ModelProvider enum and ours),
 #: so `anthropic/claude-...` with no anthropic configured is a clear error, not a bare model name
-KNOWN_NAMES = frozenset(BUILTIN) | frozenset({"vertex", "replicate", "elevenlabs", "runway"})
+KNOWN_NAMES = frozenset(BUILTIN) | frozenset({"replicate", "elevenlabs", "runway"})
 
 
 class UnknownProviderError(ValueError):

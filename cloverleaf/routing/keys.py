@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import random
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Protocol
 
 from cloverleaf.config.providers import KeyConfig
+from cloverleaf.providers import vertex
 from cloverleaf.providers.auth import AwsCredentials, Credential
 from cloverleaf.providers.azure import DEFAULT_API_VERSION
+from cloverleaf.providers.oauth import token_source_for
 from cloverleaf.transport.base import NetworkProfile, Transport
 
 
@@ -39,30 +42,45 @@ class UpstreamKey:
     api_version: str | None = None
     #: when set, the bearer token comes from here rather than `secret`
     token_source: TokenSource | None = None
+    #: values for `{placeholders}` in the provider's URL (Vertex's project and region, AWS region)
+    url_params: Mapping[str, str] = field(default_factory=dict)
+    #: put before the provider's model id (Replicate `use_deployments_endpoint`: `deployments/`)
+    model_prefix: str = ""
 
     @classmethod
     def from_config(cls, key: KeyConfig, fallback_id: str) -> UpstreamKey:
+        """Raises ConfigError naming the key when a credential block cannot work."""
+        name = key.name or key.id or fallback_id
+        aws = aws_credentials(key)
         return cls(
             id=key.id or fallback_id,
-            name=key.name or key.id or fallback_id,
+            name=name,
             secret=key.value.value,
             weight=key.weight,
             models=frozenset(key.models),
             blacklisted_models=frozenset(key.blacklisted_models),
             aliases=dict(key.aliases),
             server_url=key.server_url(),
-            aws=aws_credentials(key),
+            aws=aws,
             api_version=_api_version(key),
+            token_source=token_source_for(
+                key.vertex_key_config, key.azure_key_config, name, os.environ
+            ),
+            url_params=_url_params(key, aws, name),
+            model_prefix="deployments/"
+            if key.replicate_key_config and key.replicate_key_config.use_deployments_endpoint
+            else "",
         )
 
     @property
     def credential(self) -> Credential:
-        secret = self.token_source.token if self.token_source is not None else self.secret
-        return Credential(self.name, secret, self.aws)
+        if self.token_source is not None:
+            return Credential(self.name, self.token_source.token, self.aws, bearer=True)
+        return Credential(self.name, self.secret, self.aws)
 
     def upstream_model(self, model: str) -> str:
         """The provider's own id for a user-facing name (deployment, inference profile, ...)."""
-        return self.aliases.get(model, model)
+        return self.model_prefix + self.aliases.get(model, model)
 
     def allows(self, model: str) -> bool:
         """`models` is an allowlist (empty = any); the blacklist always wins.
@@ -120,3 +138,9 @@ def _api_version(key: KeyConfig) -> str | None:
     if block is None:
         return None
     return block.api_version.value if block.api_version else DEFAULT_API_VERSION
+
+
+def _url_params(key: KeyConfig, aws: AwsCredentials | None, name: str) -> dict[str, str]:
+    if key.vertex_key_config is not None:
+        return vertex.url_params(key.vertex_key_config, name)
+    return {"region": aws.region} if aws is not None else {}

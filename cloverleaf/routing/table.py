@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cloverleaf.config.load import ConfigError
 from cloverleaf.config.providers import GatewayConfig, ProviderConfig
 from cloverleaf.core.errors import GatewayError, bad_request, not_found
 from cloverleaf.providers.chat_adapters import ChatAdapter
@@ -18,6 +20,10 @@ from cloverleaf.providers.spec import ProviderSpec
 from cloverleaf.routing.keys import KeyPicker, UpstreamKey
 from cloverleaf.routing.limiter import ConcurrencyLimiter
 from cloverleaf.transport.base import NetworkProfile
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: AWS regions are per key; a key that names none gets AWS's own default
+_DEFAULT_PARAMS = {"region": "us-east-1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +46,17 @@ class ProviderRoute:
     allowed_requests: frozenset[str] | None = None
     path_overrides: Mapping[str, str] = field(default_factory=dict)
 
+    def root(self, key: UpstreamKey) -> str:
+        """Base URL and API prefix with the key's `{placeholders}` filled (Vertex's project and
+        region, the AWS region): one provider's keys may point at different places."""
+        template = self.spec.endpoint(key.server_url or self.base_url, "")
+        if "{" not in template:
+            return template
+        params = {**_DEFAULT_PARAMS, **key.url_params}
+        return _PLACEHOLDER.sub(lambda m: params.get(m[1], m[0]), template)
+
     def url(self, key: UpstreamKey, operation_path: str) -> str:
-        base = key.server_url or self.base_url
-        if "{region}" in base:  # AWS: one endpoint per region, the key says which
-            base = base.replace("{region}", key.aws.region if key.aws else "us-east-1")
-        url = self.spec.endpoint(base, operation_path)
+        url = self.root(key) + operation_path
         if key.api_version:  # Azure pins an API version per key
             url += ("&" if "?" in url else "?") + "api-version=" + key.api_version
         return url
@@ -146,15 +158,7 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
     if adapter is None:
         raise UnknownProviderError(f"provider {name!r}: dialect {spec.dialect!r} is not available")
     network = config.network_config
-    keys = tuple(
-        UpstreamKey.from_config(key, fallback_id=f"{name}-{index}")
-        for index, key in enumerate(config.keys)
-        if key.enabled
-    )
-    if not keys and spec.keyless:
-        keys = (
-            UpstreamKey(f"{name}-keyless", "keyless", "", 1.0, frozenset(), frozenset(), {}, None),
-        )
+    keys = _keys(name, spec, config)
     base_url = network.base_url or spec.base_url
     if not base_url and not all(key.server_url for key in keys):
         raise UnknownProviderError(
@@ -172,7 +176,7 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
         insecure_skip_verify=network.insecure_skip_verify,
     )
     limits = config.concurrency_and_buffer_size
-    return ProviderRoute(
+    route = ProviderRoute(
         name=name,
         spec=spec,
         base_url=base_url,
@@ -188,6 +192,31 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
         limiter=ConcurrencyLimiter(name, limits.concurrency, limits.buffer_size),
         picker=KeyPicker(keys),
     )
+    for key in keys:  # a URL the key cannot fill would fail every request: refuse it now
+        missing = _PLACEHOLDER.findall(route.root(key))
+        if missing:
+            raise ConfigError(
+                f"provider {name!r}, key {key.name!r}: the URL needs "
+                + ", ".join(f"{{{p}}}" for p in dict.fromkeys(missing))
+                + ", which this key's config does not give (vertex_key_config.project_id, ...)"
+            )
+    return route
+
+
+def _keys(name: str, spec: ProviderSpec, config: ProviderConfig) -> tuple[UpstreamKey, ...]:
+    try:
+        keys = tuple(
+            UpstreamKey.from_config(key, fallback_id=f"{name}-{index}")
+            for index, key in enumerate(config.keys)
+            if key.enabled
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"provider {name!r}, {exc}") from None
+    if not keys and spec.keyless:
+        keys = (
+            UpstreamKey(f"{name}-keyless", "keyless", "", 1.0, frozenset(), frozenset(), {}, None),
+        )
+    return keys
 
 
 def no_key_error(target: Target) -> GatewayError:

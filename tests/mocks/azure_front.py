@@ -6,6 +6,7 @@ way Azure checks them and answered by the OpenAI mock; what Azure saw is recorde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
@@ -25,9 +26,16 @@ class AzureCall:
 
 
 class MockAzureOpenAI(OpenAIUpstream):
-    def __init__(self, deployments: tuple[str, ...] = ("my-gpt4o",)) -> None:
+    def __init__(
+        self,
+        deployments: tuple[str, ...] = ("my-gpt4o",),
+        bearer: Callable[[str], bool] | None = None,
+    ) -> None:
+        """``bearer``: which Entra ID tokens pass (`Authorization: Bearer`), as an alternative
+        to the `api-key` header."""
         super().__init__()
         self.deployments = deployments
+        self.bearer = bearer
         self.calls: list[AzureCall] = []
         self.server = ThreadedServer(self)
 
@@ -45,7 +53,9 @@ class MockAzureOpenAI(OpenAIUpstream):
             await _error(send, 404, "NotFound", "Resource not found")
             return
         deployment = path[len(_PREFIX) : -len("/chat/completions")]
-        if headers.get("api-key") != API_KEY:
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        entra = self.bearer is not None and bool(token) and self.bearer(token)
+        if headers.get("api-key") != API_KEY and not entra:
             await _error(send, 401, "401", "Access denied due to invalid subscription key.")
             return
         if "api-version" not in query:

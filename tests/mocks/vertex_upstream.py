@@ -1,0 +1,144 @@
+"""A mock of Vertex AI's publisher endpoints, in front of the Gemini and Anthropic mocks.
+
+`POST /{v1|v1beta1}/projects/{p}/locations/{r}/publishers/google/models/{m}:{generateContent|
+streamGenerateContent|countTokens}` and `.../publishers/anthropic/models/{m}:{rawPredict|
+streamRawPredict}`, as gemini.md and anthropic.md describe them. Vertex's own rules are checked
+here (an OAuth bearer token the identity mock issued, the configured project and region, the
+Anthropic body without `model` and with `anthropic_version`); the answer then comes from the
+existing Gemini / Anthropic mock logic (script them through `.gemini` and `.claude`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from tests.mocks import gemini_upstream
+from tests.mocks.anthropic_upstream import MockAnthropic
+from tests.mocks.gemini_upstream import MockGemini
+from tests.mocks.scripted import RecordedRequest, ScriptedUpstream, Served
+from tests.mocks.server_thread import Message, Receive, Send, ThreadedServer
+
+ANTHROPIC_VERSION = "vertex-2023-10-16"
+#: newer SDKs send the Messages API's own dated version (AnthropicVertex in anthropic 2.x)
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PATH = re.compile(
+    r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/(google|anthropic)/models/"
+    r"([^/:]+):([A-Za-z]+)"
+)
+_ACTIONS = {
+    "google": ("generateContent", "streamGenerateContent", "countTokens"),
+    "anthropic": ("rawPredict", "streamRawPredict"),
+}
+_GEMINI_KEY = "vertex-inner-key"
+_UNAUTHENTICATED = (
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie"
+    " or other valid authentication credential."
+)
+
+
+class MockVertex(Served, ScriptedUpstream[None]):
+    """``accepts`` decides whether a bearer token is valid (the identity mock's ``accepts``)."""
+
+    def __init__(
+        self,
+        accepts: Callable[[str], bool],
+        *,
+        project: str = "test-project",
+        region: str = "us-central1",
+        gemini_models: tuple[str, ...] = gemini_upstream.DEFAULT_MODELS,
+    ) -> None:
+        super().__init__()
+        self.accepts, self.project, self.region = accepts, project, region
+        self.gemini = MockGemini(models=gemini_models, api_keys=(_GEMINI_KEY,))
+        self.claude = MockAnthropic()
+        self.server = ThreadedServer(self)
+
+    def reset(self) -> None:
+        super().reset()
+        self.gemini.reset()
+        self.claude.reset()
+
+    async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
+        match = _PATH.fullmatch(request.path)
+        if request.method != "POST" or match is None:
+            return await _rpc(
+                send, 404, "NOT_FOUND", f"The requested URL {request.path} was not found."
+            )
+        _, project, region, publisher, model, action = match.groups()
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not token or not self.accepts(token):
+            return await _rpc(send, 401, "UNAUTHENTICATED", _UNAUTHENTICATED)
+        if project != self.project:
+            why = f"Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/{project}'"
+            return await _rpc(send, 403, "PERMISSION_DENIED", why)
+        if region != self.region:
+            return await _rpc(send, 400, "INVALID_ARGUMENT", f"Location {region} is not supported")
+        if action not in _ACTIONS[publisher]:
+            return await _rpc(send, 404, "NOT_FOUND", f"Method {action} not found")
+        if publisher == "google":
+            scope = _scope(f"/v1/models/{model}:{action}", request, {"x-goog-api-key": _GEMINI_KEY})
+            return await self.gemini(scope, _replay(request.body, receive), send)
+        await self._claude(request, model, action == "streamRawPredict", receive, send)
+
+    async def _claude(
+        self, request: RecordedRequest, model: str, stream: bool, receive: Receive, send: Send
+    ) -> None:
+        body = request.json
+        if not isinstance(body, dict):
+            return await _anthropic_error(send, "invalid JSON body")
+        version = body.get("anthropic_version")
+        if version != ANTHROPIC_VERSION and not _DATED.fullmatch(str(version)):
+            why = "anthropic_version: Input should be 'vertex-2023-10-16' or a dated API version"
+            return await _anthropic_error(send, why)
+        if "model" in body:
+            return await _anthropic_error(send, "model: Extra inputs are not permitted")
+        if bool(body.get("stream")) != stream:
+            return await _anthropic_error(send, "stream must be true for streamRawPredict only")
+        inner = {k: v for k, v in body.items() if k != "anthropic_version"} | {"model": model}
+        headers = {"x-api-key": "vertex", "anthropic-version": "2023-06-01"}
+        scope = _scope("/v1/messages", request, headers)
+        await self.claude(scope, _replay(orjson.dumps(inner), receive), send)
+
+
+def _scope(path: str, request: RecordedRequest, headers: dict[str, str]) -> dict[str, Any]:
+    raw = [(k.encode(), v.encode()) for k, v in request.headers.items() if k not in headers]
+    raw += [(k.encode(), v.encode()) for k, v in headers.items()]
+    return {
+        "type": "http",
+        "method": request.method,
+        "path": path,
+        "query_string": request.query.encode(),
+        "headers": raw,
+    }
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The already-read body once, then the connection's own messages (disconnects)."""
+    pending = [body]
+
+    async def replay() -> Message:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _rpc(send: Send, status: int, name: str, message: str) -> None:
+    await _json(send, status, {"error": {"code": status, "message": message, "status": name}})
+
+
+async def _anthropic_error(send: Send, message: str) -> None:
+    body = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    await _json(send, 400, body)
+
+
+async def _json(send: Send, status: int, body: Any) -> None:
+    data = orjson.dumps(body)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from cloverleaf.formats.cloudflare.dialect import CloudflareRunDialect
-from cloverleaf.providers.chat_adapters import ChatAdapter
+from cloverleaf.providers.chat_adapters import ALL_CAPABILITIES, Capability, ChatAdapter
 from cloverleaf.providers.spec import ProviderSpec
 
 OPENAI_SURFACE = ProviderSpec("cloudflare", "", api_prefix="/v1", has_models_endpoint=False)
@@ -23,4 +23,10 @@ def _run_path(model: str, stream: bool) -> str:
     return f"/run/{model}"  # the model id goes in unencoded: `@cf/meta/llama-3.1-8b-instruct`
 
 
-ADAPTER = ChatAdapter(CloudflareRunDialect(), _run_path, models_path=None)
+#: the run envelope has no image parts and no reasoning field (request or answer)
+ADAPTER = ChatAdapter(
+    CloudflareRunDialect(),
+    _run_path,
+    models_path=None,
+    capabilities=ALL_CAPABILITIES - {Capability.IMAGES, Capability.REASONING},
+)

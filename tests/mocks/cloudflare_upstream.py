@@ -9,17 +9,20 @@ echoes the last user text with word-count usage.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import orjson
 
 from tests.mocks.openai_upstream import RecordedRequest
+from tests.mocks.scripted import wait_disconnect
 from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
 
 JSON = dict[str, Any]
@@ -61,7 +64,17 @@ class RawBody:
     content_type: str = "application/json"
 
 
-Reply = Text | ToolCalls | Error | RawBody
+@dataclass(frozen=True)
+class SlowStream:
+    """Always stream, on either surface: one ``piece`` every ``interval`` seconds (the first at
+    once) until the client leaves, which sets ``disconnected``."""
+
+    interval: float
+    chunks: int = 10_000
+    piece: str = "tick "
+
+
+Reply = Text | ToolCalls | Error | RawBody | SlowStream
 
 
 def _words(text: str | None) -> int:
@@ -111,6 +124,7 @@ class CloudflareUpstream:
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
+        self.disconnected = threading.Event()
 
     # ---- scripting / inspection (any thread) ----
     def enqueue(self, *replies: Reply) -> None:
@@ -135,11 +149,15 @@ class CloudflareUpstream:
                 raise LookupError("no request recorded")
             return self._requests[-1]
 
+    def wait_for_disconnect(self, timeout: float) -> bool:
+        return self.disconnected.wait(timeout)
+
     def reset(self) -> None:
-        """Forget recorded requests and drop queued replies."""
+        """Forget recorded requests and disconnects, and drop queued replies."""
         with self._lock:
             self._requests.clear()
             self._queue.clear()
+            self.disconnected.clear()
 
     # ---- ASGI ----
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -164,9 +182,9 @@ class CloudflareUpstream:
         )  # fmt: skip
         with self._lock:
             self._requests.append(request)
-        await self._route(request, send)
+        await self._route(request, receive, send)
 
-    async def _route(self, request: RecordedRequest, send: Send) -> None:
+    async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
         run = RUN_PATH.match(request.path)
         chat = V1_CHAT.match(request.path)
         if request.method != "POST" or not (run or chat):
@@ -175,9 +193,33 @@ class CloudflareUpstream:
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return await self._json(send, 401, _envelope_error(10000, "Authentication error"))
         body = request.json
+        with self._lock:
+            slow = (
+                self._queue[0] if self._queue and isinstance(self._queue[0], SlowStream) else None
+            )
+            if slow is not None:
+                self._queue.popleft()
+        if slow is not None:
+            return await self._watch(receive, _slow(send, slow, native=run is not None))
         if run is not None:
             return await self._native(body, send)
         await self._openai(body, send)
+
+    async def _watch(self, receive: Receive, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` until it ends or the client leaves (then ``disconnected`` is set)."""
+        task, listener = (
+            asyncio.ensure_future(work),
+            asyncio.ensure_future(wait_disconnect(receive)),
+        )
+        try:
+            await asyncio.wait((task, listener), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            finished = task.done()
+            task.cancel()
+            listener.cancel()
+            await asyncio.gather(task, listener, return_exceptions=True)
+        if not finished:
+            self.disconnected.set()
 
     def _next(self, messages: list[Any]) -> Reply:
         with self._lock:
@@ -199,7 +241,7 @@ class CloudflareUpstream:
             error = _envelope_error(5006, "Error: oneOf at '/' not all met")
             return await self._json(send, 400, error)
         reply = self._next(messages)
-        if isinstance(reply, Error | RawBody):
+        if isinstance(reply, Error | RawBody | SlowStream):
             return await self._special(send, reply)
         prompt = _prompt_words(messages)
         usage = _usage(prompt, _completion_words(reply))
@@ -235,7 +277,7 @@ class CloudflareUpstream:
         if not isinstance(messages, list) or not messages:
             return await self._json(send, 400, _envelope_error(5006, "messages is required"))
         reply = self._next(messages)
-        if isinstance(reply, Error | RawBody):
+        if isinstance(reply, Error | RawBody | SlowStream):
             return await self._special(send, reply)
         prompt = _prompt_words(messages)
         usage = _usage(prompt, _completion_words(reply))
@@ -278,7 +320,9 @@ class CloudflareUpstream:
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
     # ---- plumbing ----
-    async def _special(self, send: Send, reply: Error | RawBody) -> None:
+    async def _special(self, send: Send, reply: Error | RawBody | SlowStream) -> None:
+        if isinstance(reply, SlowStream):  # only queued behind another reply: answered at once
+            return await _slow(send, replace(reply, chunks=1), native=True)
         if isinstance(reply, Error):
             return await self._json(send, reply.status, _envelope_error(reply.code, reply.message))
         await self._send(send, reply.status, reply.body, reply.content_type)
@@ -295,6 +339,18 @@ class CloudflareUpstream:
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _slow(send: Send, reply: SlowStream, *, native: bool) -> None:
+    """Native `{"response"}` events or OpenAI chunks, `interval` seconds apart."""
+    await send({"type": "http.response.start", "status": 200, "headers": SSE})
+    head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk", "created": 0}
+    for i in range(reply.chunks):
+        await asyncio.sleep(reply.interval if i else 0)
+        delta = {"content": reply.piece}
+        event = {"response": reply.piece} if native else {**head, "choices": [{"delta": delta}]}
+        await _chunk(send, b"data: " + orjson.dumps(event) + b"\n\n")
+    await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
 async def _chunk(send: Send, data: bytes) -> None:

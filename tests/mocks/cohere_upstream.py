@@ -7,15 +7,17 @@ required. By default it echoes the last user text as "echo: <text>", with word c
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from tests.mocks.scripted import wait_disconnect
 from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
 
 JSON = dict[str, Any]
@@ -23,6 +25,9 @@ JSON = dict[str, Any]
 # Scripted replies, one consumed per `/v2/chat` request (FIFO; the echo when none is queued):
 #   Text, ToolCalls             an answer, streamed when the request says `stream: true`
 #   Error(status, message)      an error body; `in_stream` ends a 200 stream with message-end error
+#   RawBody(status, body)       these exact bytes (wire-exact answers the scripts cannot build)
+#   SlowStream(interval)        always stream: one text piece every `interval` s until the client
+#                               leaves (then `disconnected` is set)
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,21 @@ class Error:
     in_stream: bool = False
 
 
-Reply = Text | ToolCalls | Error
+@dataclass(frozen=True)
+class RawBody:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class SlowStream:
+    interval: float
+    chunks: int = 10_000
+    piece: str = "tick "
+
+
+Reply = Text | ToolCalls | Error | RawBody | SlowStream
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,7 @@ class MockCohere(ThreadedServer):
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
+        self.disconnected = threading.Event()
 
     def enqueue(self, *replies: Reply) -> None:
         with self._lock:
@@ -156,10 +176,14 @@ class MockCohere(ThreadedServer):
         with self._lock:
             return list(self._requests)
 
+    def wait_for_disconnect(self, timeout: float) -> bool:
+        return self.disconnected.wait(timeout)
+
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
             self._queue.clear()
+            self.disconnected.clear()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = bytearray()  # ThreadedServer runs without lifespan: every scope is HTTP
@@ -177,9 +201,9 @@ class MockCohere(ThreadedServer):
         request = RecordedRequest(scope["method"], scope["path"], headers, bytes(body), parsed)
         with self._lock:
             self._requests.append(request)
-        await self._route(request, send)
+        await self._route(request, receive, send)
 
-    async def _route(self, request: RecordedRequest, send: Send) -> None:
+    async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
         if request.method != "POST" or request.path != "/v2/chat":
             return await _send(send, 404, {"message": f"path {request.path!r} not found"})
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
@@ -194,6 +218,12 @@ class MockCohere(ThreadedServer):
         if reply is None:
             users = [m for m in body["messages"] if m.get("role") == "user"]
             reply = Text("echo: " + (_text(users[-1].get("content")) if users else ""))
+        if isinstance(reply, RawBody):
+            headers = [(b"content-type", reply.content_type.encode())]
+            await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+            return await send({"type": "http.response.body", "body": reply.body})
+        if isinstance(reply, SlowStream):
+            return await self._watch(receive, _stream(send, _slow(reply)))
         if isinstance(reply, Error) and not reply.in_stream:
             return await _send(send, reply.status, {"message": reply.message})
         if isinstance(reply, Error):
@@ -208,6 +238,36 @@ class MockCohere(ThreadedServer):
         answer = {"id": str(uuid.uuid4()), "finish_reason": finish, "message": message}
         await _send(send, 200, {**answer, "usage": usage})
 
+    async def _watch(self, receive: Receive, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` until it ends or the client leaves (then `disconnected` is set)."""
+        task, listener = (
+            asyncio.ensure_future(work),
+            asyncio.ensure_future(wait_disconnect(receive)),
+        )
+        try:
+            await asyncio.wait((task, listener), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            finished = task.done()
+            task.cancel()
+            listener.cancel()
+            await asyncio.gather(task, listener, return_exceptions=True)
+        if not finished:
+            self.disconnected.set()
+
+
+async def _slow(reply: SlowStream) -> AsyncIterator[JSON]:
+    """One text content block whose pieces come `interval` s apart (the first at once)."""
+    start = {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}
+    yield {"id": str(uuid.uuid4()), "type": "message-start", "delta": {"message": start}}
+    empty = {"message": {"content": {"type": "text", "text": ""}}}
+    yield {"type": "content-start", "index": 0, "delta": empty}
+    for i in range(reply.chunks):
+        await asyncio.sleep(reply.interval if i else 0)
+        delta = {"message": {"content": {"text": reply.piece}}}
+        yield {"type": "content-delta", "index": 0, "delta": delta}
+    yield {"type": "content-end", "index": 0}
+    yield {"type": "message-end", "delta": {"finish_reason": "COMPLETE"}}
+
 
 async def _send(send: Send, status: int, body: JSON) -> None:
     if status >= 400:
@@ -217,10 +277,19 @@ async def _send(send: Send, status: int, body: JSON) -> None:
     await send({"type": "http.response.body", "body": orjson.dumps(body)})
 
 
-async def _stream(send: Send, events: Iterator[JSON]) -> None:
+async def _stream(send: Send, events: Iterator[JSON] | AsyncIterator[JSON]) -> None:
     headers = [(b"content-type", b"text/event-stream")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    for payload in events:
+    async for payload in _each(events):
         frame = f"event: {payload['type']}\ndata: ".encode() + orjson.dumps(payload) + b"\n\n"
         await send({"type": "http.response.body", "body": frame, "more_body": True})
     await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
+
+
+async def _each(events: Iterator[JSON] | AsyncIterator[JSON]) -> AsyncIterator[JSON]:
+    if isinstance(events, AsyncIterator):
+        async for event in events:
+            yield event
+    else:
+        for event in events:
+            yield event

@@ -25,6 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "check-config":
         return _check_config(Path(args.file))
+    if args.command == "migrate":
+        return _migrate(args)
     return _serve(args)
 
 
@@ -39,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=None, help="worker processes (default 1)")
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file")
+    migrate = commands.add_parser("migrate", help="bring the config database schema up to date")
+    migrate.add_argument("--data-dir", type=Path, default=None, help="default ./.cloverleaf")
     commands.add_parser("version", help="print the version")
     return parser
 
@@ -53,6 +57,32 @@ def _check_config(path: Path) -> int:
     print(
         f"{path}: ok ({len(config.providers)} providers: {', '.join(config.providers) or 'none'})"
     )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    """The same migrations `serve` runs at startup, for deployments that migrate separately."""
+    import asyncio  # noqa: PLC0415 (only this command needs an event loop here)
+
+    from cloverleaf.storage.store import ConfigStore  # noqa: PLC0415
+
+    env = os.environ
+    data_dir: Path = args.data_dir or Path(env.get("CLOVERLEAF_DATA_DIR", ".cloverleaf"))
+
+    async def run() -> str:
+        store = ConfigStore(env.get("CLOVERLEAF_DATABASE_URL"), data_dir, env)
+        try:
+            await store.prepare(None)
+            return store.backend
+        finally:
+            await store.aclose()
+
+    try:
+        backend = asyncio.run(run())
+    except Exception as exc:
+        print(f"cloverleaf: migration failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"cloverleaf: {backend} config database is up to date")
     return 0
 
 

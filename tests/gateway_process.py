@@ -28,7 +28,17 @@ def free_port() -> int:
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith(_SCRUBBED_SUFFIXES)}
-    for name in ("SERVER_HOST", "SERVER_PORT", "CLOVERLEAF_CONFIG", "CLOVERLEAF_ADMIN_KEY"):
+    for name in (
+        "SERVER_HOST",
+        "SERVER_PORT",
+        "CLOVERLEAF_CONFIG",
+        "CLOVERLEAF_ADMIN_KEY",
+        # a developer's config store must never receive test data
+        "CLOVERLEAF_DATABASE_URL",
+        "CLOVERLEAF_MASTER_KEY",
+        "CLOVERLEAF_REDIS_URL",
+        "CLOVERLEAF_DATA_DIR",
+    ):
         env.pop(name, None)
     env.update(extra or {})
     return env

@@ -33,6 +33,10 @@ class ServerSettings:
     grace_period_s: float = 30.0
     max_body_bytes: int = 32 * 1024 * 1024
     admin_key: str | None = None
+    #: CLOVERLEAF_DATABASE_URL: postgresql://... for several instances; default a SQLite file
+    database_url: str | None = None
+    #: CLOVERLEAF_REDIS_URL: config changes reach other instances at once (else by polling)
+    redis_url: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -102,5 +106,9 @@ def settings_from_env(env: Mapping[str, str], **overrides: object) -> ServerSett
         values["tls_key_path"] = Path(env["SERVER_TLS_KEY_PATH"])
     if env.get("CLOVERLEAF_ADMIN_KEY"):
         values["admin_key"] = env["CLOVERLEAF_ADMIN_KEY"]
+    if env.get("CLOVERLEAF_DATABASE_URL"):
+        values["database_url"] = env["CLOVERLEAF_DATABASE_URL"]
+    if env.get("CLOVERLEAF_REDIS_URL"):
+        values["redis_url"] = env["CLOVERLEAF_REDIS_URL"]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return ServerSettings(**values)  # type: ignore[arg-type]

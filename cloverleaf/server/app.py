@@ -4,39 +4,69 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 
+from cloverleaf.config.providers import GatewayConfig
 from cloverleaf.config.server import ServerSettings
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.management.handlers import ManagementHandlers
+from cloverleaf.management.http import send_bifrost_error
+from cloverleaf.management.live import LiveConfig
+from cloverleaf.management.registry import Policy
 from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.server.admin_auth import AdminAuth
 from cloverleaf.server.asgi import HttpRequest, Receive, Scope, Send
 from cloverleaf.server.errors import send_openai_error
 from cloverleaf.server.routes import build_routes
+from cloverleaf.storage.notify import ChangeFeed
+from cloverleaf.storage.store import ConfigStore
 
 log = logging.getLogger("cloverleaf.server")
 
 
 class CloverleafApp:
-    """Routes are `(method, path) → handler`; a path no route declares is unreachable."""
+    """Routes are `(method, path) → handler` with a policy; a path no route declares, or a
+    policy this dispatcher does not know, is unreachable."""
 
     def __init__(
         self,
         gateway: Gateway,
         settings: ServerSettings,
+        file_config: GatewayConfig,
         draining: Callable[[], bool] = lambda: False,
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        env = os.environ if env is None else env
         self.gateway = gateway
-        self.routes = build_routes(gateway, settings, draining)
+        self.settings = settings
+        self.file_config = file_config
+        self.store = ConfigStore(settings.database_url, settings.data_dir, env)
+        self.live = LiveConfig(gateway, self.store.repository, file_config, env)
+        self.routes = build_routes(gateway, settings, draining, ManagementHandlers(self.live))
+        self.admin = AdminAuth(settings.admin_key)
         self._warmup: asyncio.Task[object] | None = None
+        self._feed: ChangeFeed | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            handler = self.routes.find(scope["method"], scope["path"])
+            match = self.routes.find(scope["method"], scope["path"])
             request = HttpRequest(scope, receive)
-            if handler is None:
+            if match is None:
                 await self._no_route(request, send)
                 return
-            await handler(request, send)
+            policy = match.route.policy
+            if policy is Policy.ADMIN:
+                denied = self.admin.check(request)
+                if denied is not None:
+                    await send_bifrost_error(send, request.request_id, denied)
+                    return
+            elif policy is not Policy.CLIENT and policy is not Policy.PUBLIC:
+                await send_openai_error(send, request.request_id, GatewayError(403, "forbidden"))
+                return
+            if match.params:
+                scope["path_params"] = match.params
+            await match.route.handler(request, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
@@ -49,16 +79,36 @@ class CloverleafApp:
             )
         await send_openai_error(send, request.request_id, error)
 
+    async def _start(self) -> None:
+        """Migrate, import the config file, route from the store, follow other instances."""
+        await self.store.prepare(self.file_config)
+        await self.live.reload()
+        self._feed = ChangeFeed(self.store.repository, self.live.reload, self.settings.redis_url)
+        self.live.feed = self._feed
+        self._feed.start(self.live.applied_version)
+
+    async def _stop(self) -> None:
+        if self._warmup is not None:
+            self._warmup.cancel()
+        if self._feed is not None:
+            await self._feed.aclose()
+        await self.gateway.aclose()
+        await self.store.aclose()
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await self._start()
+                except Exception as exc:
+                    log.error("startup failed: %s", exc)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 # learn which bare model names each provider serves, without delaying startup
                 self._warmup = asyncio.get_running_loop().create_task(self.gateway.models.list())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._warmup is not None:
-                    self._warmup.cancel()
-                await self.gateway.aclose()
+                await self._stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -34,7 +34,7 @@ def build_app(
     seed = os.environ.get("CLOVERLEAF_SEED")  # reproducible key choice, for tests and debugging
     rng = random.Random(int(seed)) if seed else None
     gateway = Gateway(build_table(config), PyreqwestTransport(), rng)
-    return CloverleafApp(gateway, settings, draining)
+    return CloverleafApp(gateway, settings, config, draining)
 
 
 def settings_to_env(settings: ServerSettings) -> str:
@@ -44,6 +44,8 @@ def settings_to_env(settings: ServerSettings) -> str:
         "read_timeout_s": settings.read_timeout_s,
         "write_timeout_s": settings.write_timeout_s,
         "max_body_bytes": settings.max_body_bytes,
+        "database_url": settings.database_url,
+        "redis_url": settings.redis_url,
     }
     return json.dumps(values)
 
@@ -55,6 +57,8 @@ def create_worker_app() -> CloverleafApp:
     settings = ServerSettings(
         config_path=Path(config_path) if config_path else None,
         data_dir=Path(values.pop("data_dir")),
+        # the admin key is not written into the hand-over variable; workers inherit it
+        admin_key=os.environ.get("CLOVERLEAF_ADMIN_KEY") or None,
         **values,
     )
     return build_app(settings, load_gateway_config(settings, os.environ))

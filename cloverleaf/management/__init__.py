@@ -1,0 +1,1 @@
+"""The Bifrost management API (providers and their keys) over the config store."""

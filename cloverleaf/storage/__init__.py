@@ -1,0 +1,1 @@
+"""Persistent configuration: the only layer that speaks SQL."""

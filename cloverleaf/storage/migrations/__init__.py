@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped inside the package so a fresh clone can migrate."""

@@ -15,7 +15,7 @@ from cloverleaf.config.load import ConfigError
 from cloverleaf.config.providers import VertexKeyConfig
 from cloverleaf.formats.anthropic.dialect import AnthropicDialect
 from cloverleaf.formats.gemini.dialect import GeminiDialect
-from cloverleaf.providers import gemini
+from cloverleaf.providers import anthropic, gemini
 from cloverleaf.providers.chat_adapters import ChatAdapter, TokenCounting
 from cloverleaf.providers.spec import AuthStyle, ProviderSpec
 
@@ -67,7 +67,25 @@ def claude_body(body: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
-CLAUDE = ChatAdapter(AnthropicDialect(), _claude_path, models_path=None, body_rewrite=claude_body)
+def claude_count_body(body: dict[str, Any], model: str) -> dict[str, Any]:
+    """Anthropic's count_tokens body; unlike a Messages call, Vertex wants the model in the
+    body here (the URL names no model), plus the version, as AnthropicVertex sends it."""
+    return anthropic.COUNTING.body(body, model) | {"anthropic_version": ANTHROPIC_VERSION}
+
+
+#: Vertex's own count for Claude models: one URL for every model, the model in the body
+CLAUDE_COUNTING = TokenCounting(
+    lambda model: "/publishers/anthropic/models/count-tokens:rawPredict",
+    claude_count_body,
+    anthropic.COUNTING.read,
+)
+CLAUDE = ChatAdapter(
+    AnthropicDialect(),
+    _claude_path,
+    models_path=None,
+    counting=CLAUDE_COUNTING,
+    body_rewrite=claude_body,
+)
 ADAPTER = ChatAdapter(
     GeminiDialect(),
     _gemini_path,

@@ -15,14 +15,15 @@ from tests.gateway_process import GatewayProcess
 @pytest.fixture(scope="package")
 def targets() -> Iterator[dict[str, Target]]:
     with ExitStack() as stack:
-        yield {row.provider: Target(row, row.wire(stack.enter_context(row.mock()))) for row in ROWS}
+        mocks = [(row, stack.enter_context(row.mock())) for row in ROWS]
+        yield {row.id: Target(row, mock, row.wire(mock)) for row, mock in mocks}
 
 
 @pytest.fixture(scope="package")
 def gateway(
     targets: dict[str, Target], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GatewayProcess]:
-    providers = {name: t.row.provider_config(t.wire.mock.base_url) for name, t in targets.items()}
+    providers = {name: t.row.provider_config(t.mock) for name, t in targets.items()}
     workdir = tmp_path_factory.mktemp("conformance")
     with GatewayProcess(workdir, {"providers": providers}) as process:
         yield process

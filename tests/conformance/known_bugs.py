@@ -10,19 +10,9 @@ KNOWN_BUGS: dict[tuple[str, str, bool | None], str] = {
     ("disconnect", "*", False): (
         "PyreqwestTransport.send: cancelling a pending upstream call does not abort the "
         "request, so a client that leaves before the first upstream byte keeps the upstream "
-        "connection open until the provider answers or the request timeout fires"
-    ),
-    ("reasoning", "cloudflare-run", None): (
-        "cloudflare_run encode_request drops reasoning_effort silently instead of refusing it "
-        "with a 400 (the adapter declares no REASONING)"
-    ),
-    ("error_4xx", "cloudflare", None): (
-        "openai_chat upstream_error does not read Cloudflare's v4 envelope "
-        '{"errors":[{"code","message"}]}: the client gets "upstream returned HTTP 400"'
-    ),
-    ("error_5xx", "cloudflare", None): (
-        "openai_chat upstream_error does not read Cloudflare's v4 envelope: the upstream's "
-        "message is lost from the 502"
+        "connection open until the provider answers or the request timeout fires. The cause is "
+        "in pyreqwest 0.15.1 (RuntimeHandle::spawn_handled): on cancel it drops the tokio "
+        "JoinHandle of the spawned request instead of aborting it, and no API reaches the task"
     ),
 }
 

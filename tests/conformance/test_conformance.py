@@ -27,12 +27,12 @@ def _params() -> list[Any]:
     for case in CASES:
         for row in ROWS:
             for stream in (False, True):
-                reason = known_bug(case.name, row.provider, stream)
+                reason = known_bug(case.name, row.id, stream)
                 marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                 mode = "stream" if stream else "whole"
                 params.append(
-                    pytest.param(case, row.provider, stream, marks=marks,
-                                 id=f"{case.name}-{row.provider}-{mode}")
+                    pytest.param(case, row.id, stream, marks=marks,
+                                 id=f"{case.name}-{row.id}-{mode}")
                 )  # fmt: skip
     return params
 

@@ -176,6 +176,27 @@ def test_anthropic_client_is_forwarded_to_vertex_claude(
     assert "model" not in sent and mock.requests[1].json["stream"] is True
 
 
+def test_anthropic_count_tokens_is_vertex_claudes_own_count(
+    gateway: GatewayProcess, mock: MockVertex
+) -> None:
+    ask: Any = [{"role": "user", "content": "one two three four five"}]
+    with _anthropic(gateway) as sdk:
+        counted = sdk.messages.count_tokens(model=CLAUDE, messages=ask, system="be brief")
+    assert counted.input_tokens == 7  # the mock counts words; the local estimate says 14
+    assert "estimated" not in (counted.model_extra or {})
+    [sent] = mock.requests
+    assert sent.path == (
+        f"/v1/projects/{PROJECT}/locations/{REGION}/publishers/anthropic/models/"
+        "count-tokens:rawPredict"
+    )
+    assert sent.json == {
+        "model": "claude-mock-4",
+        "messages": ask,
+        "system": "be brief",
+        "anthropic_version": "vertex-2023-10-16",
+    }
+
+
 def test_genai_client_to_vertex_gemini(gateway: GatewayProcess, mock: MockVertex) -> None:
     with _genai(gateway) as sdk:
         answer = sdk.models.generate_content(model=GEMINI, contents="genai here")

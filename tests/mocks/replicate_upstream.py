@@ -7,10 +7,12 @@ Create on all three paths (`/v1/models/{o}/{n}/predictions`, `/v1/predictions` w
 Errors are problem+json. A Bearer token is required everywhere.
 
 Replies are consumed FIFO, one per valid create (default: echo the prompt):
-  Text(text, wait=True, polls=1, interval=0)  the answer. With `Prefer: wait` and `wait` the
-      create returns it finished; otherwise it returns `starting`, the next `polls` GETs say
-      `processing`, then `succeeded`. Streams send one `output` event per word piece,
-      `interval` seconds apart, then `done`.
+  Text(text, wait=True, polls=1, interval=0, hold=0)  the answer. With `Prefer: wait` and
+      `wait` the create returns it finished; otherwise it returns `starting` (after holding the
+      create `hold` seconds, as the real API holds it for its wait window, up to 60 s; a client
+      leaving meanwhile is a disconnect), the next `polls` GETs say `processing`, then
+      `succeeded`. Streams send one `output` event per word piece, `interval` seconds apart,
+      then `done`.
   Failed(error, wait=True, polls=1)           the prediction ends `failed`; its stream sends
       the pieces of `text`, then an `error` event.
   NoStream(text)                              a model without streaming output: no urls.stream.
@@ -44,6 +46,7 @@ class Text:
     wait: bool = True
     polls: int = 1
     interval: float = 0.0
+    hold: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -124,14 +127,16 @@ class MockReplicate(ScriptedUpstream[Reply], ThreadedServer):
         one, stream = ONE.match(request.path), STREAM.match(request.path)
         if request.method == "POST" and (create or request.path == "/v1/predictions"):
             owner_name = f"{create[1]}/{create[2]}" if create else None
-            return await self._create(request, owner_name, send)
+            return await self._create(request, owner_name, receive, send)
         if one and (request.method, bool(one[2])) in (("GET", False), ("POST", True)):
             return await self._get(one[1], bool(one[2]), send)
         if stream and request.method == "GET":
             return await self._stream(stream[1], receive, send)
         await _json(send, 404, {"detail": "Not found."})
 
-    async def _create(self, request: RecordedRequest, model: str | None, send: Send) -> None:
+    async def _create(
+        self, request: RecordedRequest, model: str | None, receive: Receive, send: Send
+    ) -> None:
         body = request.json if isinstance(request.json, dict) else {}
         inputs, version = body.get("input"), body.get("version")
         if model is None and not isinstance(version, str):
@@ -157,6 +162,13 @@ class MockReplicate(ScriptedUpstream[Reply], ThreadedServer):
         waited = request.headers.get("prefer", "").startswith("wait")
         if waited and (isinstance(reply, NoStream) or reply.wait):
             self._finish(prediction)
+        elif (
+            waited
+            and isinstance(reply, Text)
+            and reply.hold
+            and await self._watch(receive, asyncio.sleep(reply.hold))
+        ):
+            return  # the client left while the create was held
         await _json(send, 201, prediction.json)
 
     def _new(self, model: str, version: Any, inputs: JSON, body: JSON, reply: Any) -> _Prediction:

@@ -105,6 +105,22 @@ def test_wait_can_be_ignored_by_script(mock: MockReplicate) -> None:
     assert (status, answer["status"], answer["output"]) == (201, "starting", None)
 
 
+def test_a_held_create_is_left_by_a_client_that_stops_waiting(mock: MockReplicate) -> None:
+    """`hold` models the wait window an unfinished prediction keeps the create open for."""
+    mock.enqueue(Text("later", wait=False, hold=60))
+    headers = {"authorization": f"Bearer {TOKEN}", "prefer": "wait"}
+    request = urllib.request.Request(
+        mock.base_url + f"/v1/models/{MODEL}/predictions",
+        data=orjson.dumps({"input": {"prompt": "x"}}),
+        headers=headers,
+        method="POST",
+    )
+    with pytest.raises(TimeoutError):
+        _OPENER.open(request, timeout=0.3)
+    assert mock.wait_for_disconnect(5)
+    assert len(mock.requests) == 1
+
+
 def test_sdk_versioned_and_deployment_paths(mock: MockReplicate, client: Client) -> None:
     versioned = client.predictions.create(version=VERSION, input={"prompt": "v"}, wait=True)
     assert versioned.version == VERSION and _text(versioned) == "echo: v"

@@ -138,6 +138,26 @@ def test_anthropic_vertex_messages_and_stream(mock: MockVertex, account: dict[st
     assert "anthropic_version" in first.json and "model" not in first.json
 
 
+def test_anthropic_vertex_count_tokens(mock: MockVertex, account: dict[str, Any]) -> None:
+    """The official client's count call, then the same body without its model: refused."""
+    ask: Any = [{"role": "user", "content": "three small words"}]
+    with _claude(mock, account) as client:
+        counted = client.messages.count_tokens(model="claude-mock-4", messages=ask)
+    assert counted.input_tokens == 3
+    [sent] = mock.requests
+    assert sent.path == (
+        f"/v1/projects/{PROJECT}/locations/{REGION}/publishers/anthropic/models/"
+        "count-tokens:rawPredict"
+    )
+    assert sent.json["model"] == "claude-mock-4" and "anthropic_version" in sent.json
+    body = {k: v for k, v in sent.json.items() if k != "model"}
+    headers = {"authorization": sent.headers["authorization"]}
+    answer = urllib3.request(
+        "POST", mock.base_url + sent.path, body=orjson.dumps(body), headers=headers
+    )
+    assert answer.status == 400 and b"model: Field required" in answer.data
+
+
 def test_anthropic_vertex_tool_use(mock: MockVertex, account: dict[str, Any]) -> None:
     mock.claude.enqueue(ClaudeTools([("get_weather", {"city": "Oslo"})]))
     with _claude(mock, account) as client:

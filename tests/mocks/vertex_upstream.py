@@ -1,11 +1,12 @@
 """A mock of Vertex AI's publisher endpoints, in front of the Gemini and Anthropic mocks.
 
 `POST /{v1|v1beta1}/projects/{p}/locations/{r}/publishers/google/models/{m}:{generateContent|
-streamGenerateContent|countTokens}` and `.../publishers/anthropic/models/{m}:{rawPredict|
-streamRawPredict}`, as gemini.md and anthropic.md describe them. Vertex's own rules are checked
-here (an OAuth bearer token the identity mock issued, the configured project and region, the
-Anthropic body without `model` and with `anthropic_version`); the answer then comes from the
-existing Gemini / Anthropic mock logic (script them through `.gemini` and `.claude`).
+streamGenerateContent|countTokens}`, `.../publishers/anthropic/models/{m}:{rawPredict|
+streamRawPredict}` and `.../publishers/anthropic/models/count-tokens:rawPredict`, as gemini.md
+and anthropic.md describe them. Vertex's own rules are checked here (an OAuth bearer token the
+identity mock issued, the configured project and region, `anthropic_version` in Anthropic bodies,
+the model in the URL for Messages calls but in the body for counts); the answer then comes from
+the existing Gemini / Anthropic mock logic (script them through `.gemini` and `.claude`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _ACTIONS = {
     "anthropic": ("rawPredict", "streamRawPredict"),
 }
 _GEMINI_KEY = "vertex-inner-key"
+#: the one model segment of Claude's token counting: the model itself goes in the body
+_COUNT_TOKENS = "count-tokens"
 _UNAUTHENTICATED = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie"
     " or other valid authentication credential."
@@ -82,18 +85,33 @@ class MockVertex(Served, ScriptedUpstream[None]):
         if publisher == "google":
             scope = _scope(f"/v1/models/{model}:{action}", request, {"x-goog-api-key": _GEMINI_KEY})
             return await self.gemini(scope, _replay(request.body, receive), send)
+        if model == _COUNT_TOKENS:
+            return await self._count_claude(request, action, receive, send)
         await self._claude(request, model, action == "streamRawPredict", receive, send)
+
+    async def _count_claude(
+        self, request: RecordedRequest, action: str, receive: Receive, send: Send
+    ) -> None:
+        body = request.json
+        problem = _anthropic_problem(body)
+        if problem is None and action != "rawPredict":
+            problem = f"count-tokens has no {action} method"
+        if problem is None and not isinstance(body.get("model"), str):
+            problem = "model: Field required"
+        if problem is not None:
+            return await _anthropic_error(send, problem)
+        inner = {k: v for k, v in body.items() if k != "anthropic_version"}
+        headers = {"x-api-key": "vertex", "anthropic-version": "2023-06-01"}
+        scope = _scope("/v1/messages/count_tokens", request, headers)
+        await self.claude(scope, _replay(orjson.dumps(inner), receive), send)
 
     async def _claude(
         self, request: RecordedRequest, model: str, stream: bool, receive: Receive, send: Send
     ) -> None:
         body = request.json
-        if not isinstance(body, dict):
-            return await _anthropic_error(send, "invalid JSON body")
-        version = body.get("anthropic_version")
-        if version != ANTHROPIC_VERSION and not _DATED.fullmatch(str(version)):
-            why = "anthropic_version: Input should be 'vertex-2023-10-16' or a dated API version"
-            return await _anthropic_error(send, why)
+        problem = _anthropic_problem(body)
+        if problem is not None:
+            return await _anthropic_error(send, problem)
         if "model" in body:
             return await _anthropic_error(send, "model: Extra inputs are not permitted")
         if bool(body.get("stream")) != stream:
@@ -102,6 +120,16 @@ class MockVertex(Served, ScriptedUpstream[None]):
         headers = {"x-api-key": "vertex", "anthropic-version": "2023-06-01"}
         scope = _scope("/v1/messages", request, headers)
         await self.claude(scope, _replay(orjson.dumps(inner), receive), send)
+
+
+def _anthropic_problem(body: Any) -> str | None:
+    """What Vertex's Anthropic publisher refuses in any body: no JSON object, a wrong version."""
+    if not isinstance(body, dict):
+        return "invalid JSON body"
+    version = body.get("anthropic_version")
+    if version != ANTHROPIC_VERSION and not _DATED.fullmatch(str(version)):
+        return "anthropic_version: Input should be 'vertex-2023-10-16' or a dated API version"
+    return None
 
 
 def _scope(path: str, request: RecordedRequest, headers: dict[str, str]) -> dict[str, Any]:

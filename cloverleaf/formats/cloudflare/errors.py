@@ -7,28 +7,14 @@ from typing import Any
 import orjson
 
 from cloverleaf.core.errors import GatewayError
-from cloverleaf.formats.openai_chat.errors import default_type
 from cloverleaf.formats.openai_chat.errors import upstream_error as openai_error
 
 
 def upstream_error(status: int, body: bytes, provider: str) -> GatewayError:
-    """`{"success":false,"errors":[{"code":7003,"message":...}]}` → the first error. Bodies
-    without an `errors` list (the `/ai/v1` surface, proxies, plain text) read as OpenAI's."""
-    try:
-        data: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        data = None
-    first = first_error(data)
-    if first is None:
-        return openai_error(status, body, provider)
-    message, code = first
-    return GatewayError(
-        status,
-        message or f"upstream returned HTTP {status}",
-        type=default_type(status),
-        code=code,
-        provider=provider,
-    )
+    """`{"success":false,"errors":[{"code":7003,"message":...}]}` → the first error. The OpenAI
+    family's reader knows this envelope (Cloudflare's `/ai/v1` surface answers in it too), and
+    every other shape a proxy or plain text may send."""
+    return openai_error(status, body, provider)
 
 
 def first_error(data: Any) -> tuple[str, str | None] | None:

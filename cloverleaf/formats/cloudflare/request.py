@@ -58,10 +58,16 @@ def request_from_core(request: ChatRequest, model: str, *, own_extra: bool) -> d
 
 
 def _refuse_unsupported(request: ChatRequest) -> None:
-    """The run API has no stop sequences and no forced tool choice; silently dropping either
-    would change the answer, so the router gets a 400 it can fall back on."""
+    """The run API has no stop sequences, no forced tool choice and no reasoning setting;
+    silently dropping any would change the answer, so the router gets a 400 it can fall back
+    on. Asking for no reasoning at all (effort "none", budget 0) needs nothing and passes."""
     if request.stop:
         raise bad_request("cloudflare_run does not support stop sequences", param="stop")
+    if _wants_reasoning(request):
+        raise bad_request(
+            "cloudflare_run does not support reasoning_effort (or a thinking budget)",
+            param="reasoning_effort",
+        )
     where = first_document(request.messages)
     if where is not None:
         message = f"{where}: file and PDF parts are not supported by the cloudflare_run dialect"
@@ -71,6 +77,14 @@ def _refuse_unsupported(request: ChatRequest) -> None:
             f"cloudflare_run cannot force tool_choice {request.tool_choice.mode!r}",
             param="tool_choice",
         )
+
+
+def _wants_reasoning(request: ChatRequest) -> bool:
+    reasoning = request.reasoning
+    if reasoning is None:
+        return False
+    off = reasoning.effort == "none" or (reasoning.effort is None and reasoning.budget_tokens == 0)
+    return not off or bool(reasoning.budget_tokens)
 
 
 def _message_out(message: Message, index: int) -> dict[str, Any]:

@@ -23,7 +23,8 @@ def upstream_error(status: int, body: bytes, provider: str) -> GatewayError:
     """Normalise the family's error shapes (checklist item 5 of openai-compatible.md).
 
     OpenAI `{"error":{...}}`, `{"error":"text"}`, vLLM `{"object":"error",...}`, OpenRouter's
-    integer codes, Fireworks' `fault`, pydantic `detail` lists, or no JSON at all.
+    integer codes, Fireworks' `fault`, pydantic `detail` lists, Cloudflare's v4 envelope
+    `{"success":false,"errors":[{"code","message"}]}`, or no JSON at all.
     """
     message, type_, code, param = _fields(body)
     return GatewayError(
@@ -54,6 +55,12 @@ def _fields(body: bytes) -> tuple[str | None, str | None, str | None, str | None
             _str(error.get("code")),
             _str(error.get("param")),
         )
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors:  # Cloudflare's v4 envelope: the first error tells
+        first = errors[0]
+        if isinstance(first, dict):
+            return _str(first.get("message")), None, _str(first.get("code")), None
+        return _str(first), None, None, None
     fault = data.get("fault")
     if isinstance(fault, dict):
         return _str(fault.get("faultstring")), None, None, None

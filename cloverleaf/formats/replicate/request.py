@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloverleaf.core.chat import ChatRequest, Message, TextPart
+from cloverleaf.core.chat import ChatRequest, Message, Reasoning, TextPart
 from cloverleaf.core.errors import bad_request
 from cloverleaf.formats.replicate.model_ref import parse_model
 from cloverleaf.formats.replicate.prompt import render
@@ -45,9 +45,16 @@ def request_from_core(request: ChatRequest, model: str, *, own_extra: bool) -> d
 
 
 def _refuse_unsupported(request: ChatRequest) -> None:
-    """A prompt-in, text-out model has no tools and no structured output: dropping either
-    would hand the client an answer it did not ask for, so the router gets a 400 it can fall
-    back on. Tools with `tool_choice: none` are dropped, since they could not be called."""
+    """A prompt-in, text-out model has no tools, no structured output and no reasoning
+    setting: dropping any would hand the client an answer it did not ask for, so the router
+    gets a 400 it can fall back on. Tools with `tool_choice: none` are dropped, since they
+    could not be called, and so is a request for no reasoning (effort "none", budget 0)."""
+    reasoning = request.reasoning
+    if reasoning is not None and not _reasoning_off(reasoning):
+        raise bad_request(
+            "replicate cannot set reasoning_effort (or a thinking budget)",
+            param="reasoning_effort",
+        )
     mode = request.tool_choice.mode if request.tool_choice else "auto"
     if mode in ("required", "function"):
         raise bad_request(f"replicate cannot force tool_choice {mode!r}", param="tool_choice")
@@ -65,6 +72,12 @@ def _refuse_unsupported(request: ChatRequest) -> None:
                 "contains a comma",
                 param="stop",
             )
+
+
+def _reasoning_off(reasoning: Reasoning) -> bool:
+    if reasoning.budget_tokens:
+        return False
+    return reasoning.effort == "none" or (reasoning.effort is None and reasoning.budget_tokens == 0)
 
 
 # -- client side -------------------------------------------------------------------------------

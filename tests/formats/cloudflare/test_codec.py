@@ -14,6 +14,7 @@ from cloverleaf.core.chat import (
     FinishReason,
     ImagePart,
     Message,
+    Reasoning,
     StreamEvent,
     StreamFinish,
     StreamStart,
@@ -101,6 +102,9 @@ def test_image_part_is_refused_naming_the_part() -> None:
         ({"stop": ("END",)}, "stop"),
         ({"tool_choice": ToolChoice("required")}, "tool_choice"),
         ({"tool_choice": ToolChoice("function", "f")}, "tool_choice"),
+        ({"reasoning": Reasoning(effort="high")}, "reasoning_effort"),
+        ({"reasoning": Reasoning(budget_tokens=2048)}, "reasoning_effort"),
+        ({"reasoning": Reasoning()}, "reasoning_effort"),
     ],
 )
 def test_parameters_that_would_change_the_answer_are_refused(
@@ -109,6 +113,12 @@ def test_parameters_that_would_change_the_answer_are_refused(
     with pytest.raises(GatewayError) as caught:
         DIALECT.encode_request(replace(ChatRequest("m", USER), **change), "@cf/m")
     assert (caught.value.status, caught.value.param) == (400, param)
+
+
+@pytest.mark.parametrize("off", [Reasoning(effort="none"), Reasoning(budget_tokens=0)])
+def test_asking_for_no_reasoning_needs_nothing_and_passes(off: Reasoning) -> None:
+    body = DIALECT.encode_request(replace(ChatRequest("m", USER), reasoning=off), "@cf/m")
+    assert not any("reason" in key or "think" in key for key in body)
 
 
 def test_tool_choice_none_drops_the_tools_and_extra_goes_only_to_its_own_dialect() -> None:

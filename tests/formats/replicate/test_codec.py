@@ -14,6 +14,7 @@ from cloverleaf.core.chat import (
     FinishReason,
     ImagePart,
     Message,
+    Reasoning,
     ResponseFormat,
     StreamEvent,
     StreamFinish,
@@ -83,6 +84,8 @@ WEATHER = Tool("get_weather", "Weather", {"type": "object", "properties": {}})
         ({"response_format": ResponseFormat("json_schema", {"type": "object"})}, "response_format"),
         ({"response_format": ResponseFormat("json_object")}, "response_format"),
         ({"stop": ("a,b",)}, "stop"),
+        ({"reasoning": Reasoning(effort="high")}, "reasoning_effort"),
+        ({"reasoning": Reasoning(budget_tokens=4096)}, "reasoning_effort"),
         (
             {"messages": (Message("user", (TextPart("see"), ImagePart(url="https://x/i.png"))),)},
             "messages[0].content[1]",
@@ -98,13 +101,14 @@ def test_what_cannot_be_honoured_is_refused_naming_the_parameter(
     assert (caught.value.status, caught.value.param) == (400, param)
 
 
-def test_uncallable_tools_are_dropped_and_text_formats_pass() -> None:
+def test_uncallable_tools_are_dropped_and_text_formats_and_no_reasoning_pass() -> None:
     request = ChatRequest(
         MODEL,
         USER,
         tools=(WEATHER,),
         tool_choice=ToolChoice("none"),
         response_format=ResponseFormat("text"),
+        reasoning=Reasoning(effort="none"),
     )
     assert DIALECT.encode_request(request, MODEL) == {"input": {"prompt": "hi"}}
 

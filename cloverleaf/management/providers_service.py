@@ -61,16 +61,22 @@ class ProviderService:
         return record
 
     async def update(self, name: str, body: dict[str, Any]) -> ProviderRecord:
-        """Full replacement (seed: partial updates are not supported); keys are untouched."""
+        """Full replacement (seed: partial updates are not supported); keys are untouched.
+
+        Like Bifrost's, this is an upsert: a provider not configured yet is created, and a name
+        no provider has is a 400 (the seed declares no 404 here)."""
         config = provider_settings(body)
+        check_routable(provider_name(name), config)
         async with self._repository.write() as tx:
-            existing = await active_provider(tx, name)
-            check_routable(name, config)
+            existing = await tx.provider(name)
             document = provider_document(config)
-            for field in PROVIDER_STATUS_FIELDS:
-                if field in existing.document:
-                    document[field] = existing.document[field]
-            record = ProviderRecord(name, document, "api", existing.config_hash, ACTIVE)
+            if existing is not None and existing.provider_status != DELETED:
+                for field in PROVIDER_STATUS_FIELDS:
+                    if field in existing.document:
+                        document[field] = existing.document[field]
+            # a file-imported provider (or its tombstone) keeps its hash: the file stays ignored
+            digest = existing.config_hash if existing is not None else None
+            record = ProviderRecord(name, document, "api", digest, ACTIVE)
             await tx.save_provider(record)
         await self._live.changed(tx.version)
         return record

@@ -45,6 +45,13 @@ class ProviderRoute:
     #: custom providers: the request types they accept (None: all) and per-type path overrides
     allowed_requests: frozenset[str] | None = None
     path_overrides: Mapping[str, str] = field(default_factory=dict)
+    #: Bifrost's per-provider switches: echo the upstream bodies in `extra_fields`
+    send_back_raw_request: bool = False
+    send_back_raw_response: bool = False
+
+    @property
+    def echoes_raw(self) -> bool:
+        return self.send_back_raw_request or self.send_back_raw_response
 
     def root(self, key: UpstreamKey) -> str:
         """Base URL and API prefix with the key's `{placeholders}` filled (Vertex's project and
@@ -191,6 +198,8 @@ def build_route(name: str, config: ProviderConfig) -> ProviderRoute:
         path_overrides=dict(custom.request_path_overrides) if custom else {},
         limiter=ConcurrencyLimiter(name, limits.concurrency, limits.buffer_size),
         picker=KeyPicker(keys),
+        send_back_raw_request=config.send_back_raw_request,
+        send_back_raw_response=config.send_back_raw_response,
     )
     for key in keys:  # a URL the key cannot fill would fail every request: refuse it now
         missing = _PLACEHOLDER.findall(route.root(key))

@@ -76,6 +76,8 @@ def test_provider_crud_round_trip(api: ManagementClient, upstream: MockOpenAI) -
     assert created["provider_status"] == "active"
     assert created["concurrency_and_buffer_size"] == {"concurrency": 7, "buffer_size": 9}
     assert created["send_back_raw_request"] is True
+    # stored and shown; it has no effect yet (there are no request logs to store into)
+    assert created["store_raw_request_response"] is True
     assert api.ok("GET", "/api/providers/groq") == created
 
     update = {
@@ -87,6 +89,7 @@ def test_provider_crud_round_trip(api: ManagementClient, upstream: MockOpenAI) -
     assert updated["network_config"]["base_url"] == upstream.base_url + "/x"
     assert updated["send_back_raw_response"] is True
     assert updated["send_back_raw_request"] is False  # PUT replaces the whole config
+    assert updated["store_raw_request_response"] is False
     assert updated["proxy_config"]["type"] == "none"
     assert {p["name"] for p in api.ok("GET", "/api/providers")["providers"]} == {"openai", "groq"}
 
@@ -194,9 +197,68 @@ def test_env_reference_is_stored_as_a_reference(api: ManagementClient) -> None:
         ),
         ("POST", "/api/providers", {"provider": "groq", "keys": []}, 400, "keys"),
         ("POST", "/api/providers", b"{not json", 400, "JSON"),
-        ("PUT", "/api/providers/nobody", {}, 404, "nobody"),
+        (
+            "POST",
+            "/api/providers",
+            {"provider": "groq", "network_config": []},
+            400,
+            "network_config",
+        ),
+        (
+            "POST",
+            "/api/providers",
+            {"provider": "groq", "send_back_raw_request": "yes"},
+            400,
+            "send_back_raw_request",
+        ),
+        (
+            "POST",
+            "/api/providers",
+            {"provider": "groq", "concurrency_and_buffer_size": {"concurrency": "10"}},
+            400,
+            "concurrency_and_buffer_size.concurrency",
+        ),
+        ("PUT", "/api/providers/nobody", {}, 400, "nobody"),
+        ("PUT", "/api/providers/client", {}, 400, "reserved"),
+        ("PUT", "/api/providers/openai", {"network_config": []}, 400, "network_config"),
+        ("PUT", "/api/providers/openai", {"proxy_config": {"type": "ftp"}}, 400, "proxy_config"),
+        (
+            "PUT",
+            "/api/providers/openai",
+            {"store_raw_request_response": 1},
+            400,
+            "store_raw_request_response",
+        ),
+        ("PUT", "/api/providers/openai", {"keys": []}, 400, "keys"),
         ("POST", "/api/providers/openai/keys", {"value": SECRET, "weight": "heavy"}, 400, "weight"),
+        ("POST", "/api/providers/openai/keys", {"value": SECRET, "weight": "2"}, 400, "weight"),
+        ("POST", "/api/providers/openai/keys", {"value": SECRET, "models": 5}, 400, "models"),
+        ("POST", "/api/providers/openai/keys", {"value": SECRET, "enabled": "no"}, 400, "enabled"),
+        ("POST", "/api/providers/openai/keys", {"value": 5}, 400, "value"),
+        ("POST", "/api/providers/openai/keys", {"id": 5, "value": SECRET}, 400, "id"),
         ("POST", "/api/providers/openai/keys", {"name": "no value"}, 400, "value"),
+        (
+            "PUT",
+            "/api/providers/openai/keys/file-key",
+            {"value": SECRET, "weight": "x"},
+            400,
+            "weight",
+        ),
+        (
+            "PUT",
+            "/api/providers/openai/keys/file-key",
+            {"value": SECRET, "models": 5},
+            400,
+            "models",
+        ),
+        (
+            "PUT",
+            "/api/providers/openai/keys/file-key",
+            {"value": SECRET, "aliases": []},
+            400,
+            "aliases",
+        ),
+        ("PUT", "/api/providers/nobody/keys/file-key", {"value": SECRET}, 404, "nobody"),
         (
             "POST",
             "/api/providers/openai/keys",
@@ -217,6 +279,49 @@ def test_bad_input_gets_a_message(
     assert got == status, payload
     assert words in _error(payload, status)
     assert SECRET not in b"".join(api.seen).decode()
+
+
+def test_a_type_error_names_its_field_in_param(api: ManagementClient) -> None:
+    body = {"provider": "groq", "network_config": {"max_retries": "2"}}
+    status, payload = api.call("POST", "/api/providers", body)
+    assert status == 400
+    assert payload["error"]["param"] == "network_config.max_retries"
+    status, payload = api.call("POST", "/api/providers/openai/keys", {"value": "x", "models": 5})
+    assert status == 400
+    assert payload["error"]["param"] == "models"
+
+
+def test_duplicates_are_conflicts_as_the_seed_declares(api: ManagementClient) -> None:
+    """Seed 000 declares 409 for an existing provider (addProvider) and key id
+    (createProviderKey), so a duplicate is a conflict, not a 400."""
+    status, payload = api.call("POST", "/api/providers", {"provider": "openai"})
+    assert status == 409
+    assert "'openai' already exists" in _error(payload, 409)
+    api.ok("POST", "/api/providers", {"provider": "groq"})
+    try:
+        status, payload = api.call(
+            "POST", "/api/providers/groq/keys", {"id": "file-key", "value": "v"}
+        )
+        assert status == 409
+        assert "'file-key' already exists (provider 'openai')" in _error(payload, 409)
+    finally:
+        api.ok("DELETE", "/api/providers/groq")
+
+
+def test_put_creates_a_provider_not_configured_yet(
+    api: ManagementClient, upstream: MockOpenAI
+) -> None:
+    """Bifrost's PUT upserts: the seed declares no 404 for updateProvider."""
+    body = {"network_config": {"base_url": upstream.base_url}, "send_back_raw_response": True}
+    created = api.ok("PUT", "/api/providers/perplexity", body)
+    try:
+        assert_valid(created, "ProviderResponse")
+        assert created["provider_status"] == "active"
+        assert created["send_back_raw_response"] is True
+        assert api.ok("GET", "/api/providers/perplexity") == created
+        assert api.ok("GET", "/api/providers/perplexity/keys")["keys"] == []
+    finally:
+        api.ok("DELETE", "/api/providers/perplexity")
 
 
 def test_admin_key_is_required(api: ManagementClient) -> None:

@@ -21,7 +21,13 @@ class ResponseHeaders(Protocol):
 
 
 class StreamDecoder(Protocol):
-    """Upstream stream bytes → core events. Raises GatewayError for an in-band error event."""
+    """Upstream stream bytes → core events. Raises GatewayError for an in-band error event.
+
+    `finished`: the wire's own end marker was read (OpenAI's `[DONE]`), so only the end of the
+    body can follow; a dialect without one (or that does not track it) leaves it False.
+    """
+
+    finished: bool
 
     def feed(self, chunk: bytes) -> list[StreamEvent]: ...
 

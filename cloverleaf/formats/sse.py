@@ -11,6 +11,10 @@ class SseEvent:
     data: str
 
 
+#: the separator between two one-line `data:` blocks
+_NEXT_DATA = b"\n\ndata: "
+
+
 class SseParser:
     """Bytes in any split → complete events. Comments (`: keep-alive`) and retry/id are ignored."""
 
@@ -24,9 +28,15 @@ class SseParser:
 
     def feed_data(self, chunk: bytes) -> list[bytes]:
         """Only the `data` payloads, as bytes: for dialects that never name their events
-        (OpenAI). The usual one-line `data: {...}` frame skips line parsing entirely."""
+        (OpenAI). When every block of a read is the usual one-line `data: {...}` frame, the
+        read is split in one call, with no per-block work."""
+        body = self._complete(chunk)
+        if not body:
+            return []
+        if body.startswith(b"data: ") and body.count(b"\n") == 2 * body.count(_NEXT_DATA):
+            return body[6:].split(_NEXT_DATA)
         out = []
-        for block in self._blocks(chunk):
+        for block in body.split(b"\n\n"):
             if block.startswith(b"data: ") and b"\n" not in block:
                 out.append(block[6:])
             elif (event := _event(block)) is not None and event.data:
@@ -34,18 +44,23 @@ class SseParser:
         return out
 
     def _blocks(self, chunk: bytes) -> list[bytes]:
+        body = self._complete(chunk)
+        return body.split(b"\n\n") if body else []
+
+    def _complete(self, chunk: bytes) -> bytes:
+        """The complete blocks received so far (LF line ends); the rest waits in the buffer."""
         data = self._buffer + chunk
         if data.endswith(b"\r"):  # a CRLF may be split across chunks: wait for its LF
             self._buffer = data
-            return []
+            return b""
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         end = data.rfind(b"\n\n")
         if end < 0:
             self._buffer = data
-            return []
+            return b""
         self._buffer = data[end + 2 :]
-        return data[:end].split(b"\n\n")
+        return data[:end]
 
     def close(self) -> list[SseEvent]:
         rest, self._buffer = self._buffer, b""

@@ -34,5 +34,7 @@ class ClientChat:
     def core(self) -> ChatRequest:
         if self._core is None:
             decoded = self.dialect.decode_request(self.body)
-            self._core = replace(decoded, source=self.dialect.name)
+            if decoded.source != self.dialect.name:  # a copy costs: decoders may set it
+                decoded = replace(decoded, source=self.dialect.name)
+            self._core = decoded
         return self._core

@@ -70,22 +70,25 @@ async def _relay(
     decoder = opened.target.adapter.dialect.stream_decoder()
     usage: list[Usage] = []
     status = 200
+    held = b""  # after the wire's end marker: joined with the closing events, one write
     try:
         chunk = opened.first
         while chunk is not None:
-            out = _encode(encoder, decoder.feed(chunk), usage)
-            if out:
+            out = held + _encode(encoder, decoder.feed(chunk), usage)
+            held = b""
+            if decoder.finished:
+                held = out
+            elif out:
                 yield out
             chunk = await opened.response.next_chunk()
-        yield _encode(encoder, decoder.close(), usage) + encoder.close()
+        yield held + _encode(encoder, decoder.close(), usage) + encoder.close()
     except GatewayError as error:
         status = error.status
-        yield encoder.error(error)
+        yield held + encoder.error(error)
     except TransportError as exc:
         status = 502
-        yield encoder.error(
-            GatewayError(502, f"upstream stream failed: {exc}", type="server_error")
-        )
+        failure = GatewayError(502, f"upstream stream failed: {exc}", type="server_error")
+        yield held + encoder.error(failure)
     finally:
         await opened.aclose()
         gateway.record(record_of(opened, request_id, True, usage[-1] if usage else None, status))

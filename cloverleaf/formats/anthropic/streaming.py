@@ -35,6 +35,8 @@ class AnthropicStreamDecoder:
     """Upstream SSE → core events. Tool calls are renumbered 0, 1, ... because Anthropic
     numbers them together with text and thinking blocks. Unknown events are ignored."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self, provider: str = "") -> None:
         self._sse = SseParser()
         self._provider = provider

@@ -80,6 +80,7 @@ def request_to_core(body: dict[str, Any]) -> ChatRequest:
         reasoning=_reasoning(body.get("thinking"), output_config.get("effort")),
         user=user if isinstance(user, str) else None,
         extra={k: v for k, v in body.items() if k not in _CORE_FIELDS},
+        source="anthropic",
     )
 
 

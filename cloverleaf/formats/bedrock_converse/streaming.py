@@ -41,6 +41,8 @@ class BedrockStreamDecoder:
     in the same chunk are returned first and the error is raised on the next call, so what a
     client sees does not depend on how the bytes were split."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self, provider: str = "") -> None:
         self._frames = EventStreamDecoder()
         self._provider = provider

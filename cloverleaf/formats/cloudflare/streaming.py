@@ -32,6 +32,8 @@ class CloudflareStreamDecoder:
     """The stream has no id, model or finish reason: start and finish are synthesized (finish
     is `tool_calls` once any call arrived). `p` is random padding and is ignored."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self) -> None:
         self._sse = SseParser()
         self._started = False

@@ -38,6 +38,8 @@ class CohereStreamDecoder:
     whatever index Cohere gives them. An `error` on `message-end` raises, after the events
     decoded before it have been handed over."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self, provider: str = "") -> None:
         self._sse = SseParser()
         self._provider = provider

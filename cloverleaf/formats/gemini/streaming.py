@@ -43,6 +43,8 @@ class GeminiStreamDecoder:
     before the error in the same `feed` are returned first; the error is raised by the next
     `feed` or `close`, so no text the client could still be shown is lost."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self, provider: str = "") -> None:
         self._sse = SseParser()
         self._provider = provider

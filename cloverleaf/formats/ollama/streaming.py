@@ -56,6 +56,8 @@ class NdjsonLines:
 class OllamaStreamDecoder:
     """Reads `/api/chat` lines (and `/api/generate` ones, whose text is in `response`)."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self, provider: str = "") -> None:
         self._lines = NdjsonLines()
         self._provider = provider

@@ -20,6 +20,9 @@ from cloverleaf.core.errors import bad_request
 from cloverleaf.core.usage import Usage
 from cloverleaf.formats.openai_chat.extensions import tool_call_wire
 
+#: parts that need the array form of `content`
+_MEDIA = (ImagePart, DocumentPart)
+
 
 def request_from_core(request: ChatRequest, model: str) -> dict[str, Any]:
     own = request.extra if request.source == "openai_chat" else {}
@@ -79,7 +82,7 @@ def tool_choice(choice: ToolChoice) -> Any:
 def _message(message: Message, index: int) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role}
     texts = [p for p in message.content if isinstance(p, TextPart)]
-    if any(isinstance(p, ImagePart | DocumentPart) for p in message.content):
+    if any(isinstance(p, _MEDIA) for p in message.content):
         out["content"] = [
             _part(p, f"messages[{index}].content[{j}]")
             for j, p in enumerate(message.content)

@@ -23,6 +23,11 @@ from cloverleaf.formats.openai_chat.errors import default_type
 from cloverleaf.formats.openai_chat.extensions import signature_extra, thought_signature
 from cloverleaf.formats.openai_chat.from_core import usage_dict
 from cloverleaf.formats.openai_chat.to_core import finish_reason
+from cloverleaf.formats.openai_chat.token_template import (
+    TokenTemplate,
+    strings,
+    token_content,
+)
 from cloverleaf.formats.sse import SseParser, sse
 
 DONE = b"data: [DONE]\n\n"
@@ -31,92 +36,132 @@ DONE = b"data: [DONE]\n\n"
 class OpenAIStreamDecoder:
     """Reads `chat.completion.chunk` events; tolerant of the family's deviations (checklist in
     openai-compatible.md): missing `[DONE]`, comments, usage inside `x_groq`, tool calls without
-    `index`, reasoning under `reasoning_content` or `reasoning`."""
+    `index`, reasoning under `reasoning_content` or `reasoning`.
+
+    Token chunks that differ from the last one only in their text are read without parsing the
+    rest (`TokenTemplate`), and a run of text deltas in one read becomes one `TextDelta`."""
 
     def __init__(self, provider: str = "") -> None:
         self._sse = SseParser()
         self._started = False
         self._provider = provider
         self._tool_index_by_id: dict[str, int] = {}
-        self._ids_seen: set[str] = set()
         self._deferred = DeferredError()
         self._last_index = 0
+        self.finished = False  # `[DONE]` seen
+        self._template: TokenTemplate | None = None
+        self._relearn = 8  # a provider whose chunks differ beyond the text stops trying
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._deferred.decode(self._sse.feed_data(chunk), self._decode)
+        return self._deferred.decode((self._sse.feed_data(chunk),), self._decode_all)
 
     def close(self) -> list[StreamEvent]:
-        events = self._deferred.decode(
-            [e.data.encode() for e in self._sse.close() if e.data], self._decode
-        )
+        payloads = [e.data.encode() for e in self._sse.close() if e.data]
+        events = self._deferred.decode((payloads,), self._decode_all)
         self._deferred.raise_pending()
         return events
 
-    def _decode(self, data: bytes, out: list[StreamEvent]) -> None:
-        if data[:1] != b"{":  # `[DONE]`, blank keep-alives
-            data = data.strip()
-            if not data.startswith(b"{"):
-                return
+    def _decode_all(self, payloads: list[bytes], out: list[StreamEvent]) -> None:
+        text: list[str] = []  # the current run of content deltas, emitted as one event
+        literals: list[bytes] = []  # token texts not parsed yet, all part of that run
         try:
-            chunk: Any = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return
-        if not isinstance(chunk, dict):
-            return
+            template = self._template
+            prefix, suffix, start, end = _bounds(template)
+            for payload in payloads:
+                # a token chunk like the learnt one: only its text literal needs parsing (the
+                # test is inlined, it runs per token; the rule is TokenTemplate's docstring's)
+                if template and payload.startswith(prefix) and payload.endswith(suffix):
+                    literal = payload[start:end]
+                    last = len(literal) - 1
+                    if (
+                        last > 0
+                        and literal[0] == 0x22
+                        and literal.find(b'"', 1) == last
+                        and literal[last - 1] != 0x5C
+                    ):
+                        literals.append(literal)
+                        continue
+                if literals:
+                    text += strings(literals)
+                    literals.clear()
+                chunk = _loads_object(payload)
+                if chunk is not None:
+                    self._decode(chunk, out, text)
+                    if self._learn(payload, chunk):
+                        template = self._template
+                        prefix, suffix, start, end = _bounds(template)
+                elif payload.strip() == b"[DONE]":
+                    self.finished = True
+        finally:
+            if literals:
+                text += strings(literals)
+            _flush(text, out)
+
+    def _learn(self, payload: bytes, chunk: dict[str, Any]) -> bool:
+        """Remember the bytes around a token chunk's text, so the next ones skip the parse."""
+        if self._relearn <= 0:
+            return False
+        content = token_content(chunk)
+        if content is None:
+            return False
+        self._relearn -= 1
+        self._template = TokenTemplate.learn(payload, content)
+        return True
+
+    def _decode(self, chunk: dict[str, Any], out: list[StreamEvent], text: list[str]) -> None:
         if "error" in chunk:
-            error = (
-                chunk["error"] if isinstance(chunk["error"], dict) else {"message": chunk["error"]}
-            )
-            raise GatewayError(
-                502,
-                str(error.get("message", "upstream stream error")),
-                type="server_error",
-                code=str(error["code"]) if error.get("code") is not None else None,
-                provider=self._provider or None,
-            )
+            _flush(text, out)
+            raise self._error(chunk["error"])
         if not self._started:
             self._started = True
-            out.append(
-                StreamStart(
-                    str(chunk.get("id", "")), str(chunk.get("model", "")), chunk.get("created") or 0
-                )
+            start = StreamStart(
+                str(chunk.get("id", "")), str(chunk.get("model", "")), chunk.get("created") or 0
             )
+            out.append(start)
         for choice in chunk.get("choices") or ():
-            self._choice(choice, out)
-        usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
-        parsed = Usage.from_openai(usage)
-        if parsed is not None:
-            out.append(UsageReport(parsed))
+            delta = choice.get("delta")
+            if delta:
+                if len(delta) == 1 and type(content := delta.get("content")) is str:
+                    text.append(content)  # the common token chunk
+                else:
+                    self._delta(delta, out, text)
+            raw = choice.get("finish_reason")
+            if raw:
+                _flush(text, out)
+                out.append(StreamFinish(finish_reason(raw), raw if isinstance(raw, str) else None))
+        usage = chunk.get("usage")
+        if usage is None and "x_groq" in chunk:
+            usage = (chunk["x_groq"] or {}).get("usage")
+        if usage:
+            parsed = Usage.from_openai(usage)
+            if parsed is not None:
+                _flush(text, out)
+                out.append(UsageReport(parsed))
 
-    def _choice(self, choice: dict[str, Any], out: list[StreamEvent]) -> None:
-        delta = choice.get("delta") or {}
+    def _delta(self, delta: dict[str, Any], out: list[StreamEvent], text: list[str]) -> None:
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
+            _flush(text, out)
             out.append(ReasoningDelta(reasoning))
         content = delta.get("content")
         if isinstance(content, str) and content:
-            out.append(TextDelta(content))
-        for position, call in enumerate(delta.get("tool_calls") or ()):
+            text.append(content)
+        calls = delta.get("tool_calls")
+        if not calls:
+            return
+        _flush(text, out)
+        for call in calls:
             function = call.get("function") or {}
-            index = call.get("index")
             call_id = call.get("id")
-            if not isinstance(index, int):
-                index = self._tool_index_by_id.setdefault(
-                    call_id or "", len(self._tool_index_by_id)
-                )
-                index = index if call_id else position
             out.append(
                 ToolCallDelta(
-                    index,
+                    self._tool_index(call.get("index"), call_id),
                     str(function.get("arguments") or ""),
                     call_id,
                     function.get("name"),
                     thought_signature(call),
                 )
             )
-        if choice.get("finish_reason"):
-            raw = choice["finish_reason"]
-            out.append(StreamFinish(finish_reason(raw), raw if isinstance(raw, str) else None))
 
     def _tool_index(self, index: Any, call_id: str | None) -> int:
         """Key by `index`; servers that omit it are keyed by `id`; neither = the same call."""
@@ -127,6 +172,42 @@ class OpenAIStreamDecoder:
                 call_id, len(self._tool_index_by_id)
             )
         return self._last_index
+
+    def _error(self, error: Any) -> GatewayError:
+        error = error if isinstance(error, dict) else {"message": error}
+        return GatewayError(
+            502,
+            str(error.get("message", "upstream stream error")),
+            type="server_error",
+            code=str(error["code"]) if error.get("code") is not None else None,
+            provider=self._provider or None,
+        )
+
+
+def _bounds(template: TokenTemplate | None) -> tuple[bytes, bytes, int, int]:
+    """Prefix, suffix and where a literal starts and ends between them."""
+    if template is None:
+        return b"", b"", 0, 0
+    return template.prefix, template.suffix, len(template.prefix), -len(template.suffix)
+
+
+def _loads_object(payload: bytes) -> dict[str, Any] | None:
+    """A JSON object payload; `[DONE]`, keep-alives and broken payloads are None."""
+    if payload[:1] != b"{" and not payload.strip().startswith(b"{"):
+        return None
+    try:
+        value = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    return value if type(value) is dict else None
+
+
+def _flush(text: list[str], out: list[StreamEvent]) -> None:
+    if text:
+        joined = "".join(text)
+        text.clear()
+        if joined:
+            out.append(TextDelta(joined))
 
 
 class OpenAIStreamEncoder:

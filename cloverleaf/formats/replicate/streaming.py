@@ -30,6 +30,8 @@ class ReplicateStreamDecoder:
     prediction's `metrics`, which the stream never sends). A stream that ends without `done`
     was cut off, and is reported as an error rather than passed off as complete."""
 
+    finished = False  # no end marker tracked: the body's end is the end
+
     def __init__(self) -> None:
         self._sse = SseParser()
         self._started = False

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cloverleaf import __version__
+from cloverleaf.catalogue.load import catalogue_from_env
 from cloverleaf.config.load import ConfigError
 from cloverleaf.config.server import settings_from_env
 from cloverleaf.providers.registry import UnknownProviderError
@@ -104,6 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         settings.check_bind()
         config = load_gateway_config(settings, env)
+        catalogue_from_env(env)  # a bad operator catalogue stops startup with its reason
     except (ConfigError, UnknownProviderError) as exc:
         print(f"cloverleaf: {exc}", file=sys.stderr)
         return 2

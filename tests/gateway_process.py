@@ -38,6 +38,11 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         "CLOVERLEAF_MASTER_KEY",
         "CLOVERLEAF_REDIS_URL",
         "CLOVERLEAF_DATA_DIR",
+        "CLOVERLEAF_MODEL_CATALOGUE",
+        # a developer's OIDC setup would lock the tests out of their own gateway
+        "ENABLE_AUTH",
+        "OIDC_ISSUER_URL",
+        "OIDC_CLIENT_ID",
     ):
         env.pop(name, None)
     env.update(extra or {})

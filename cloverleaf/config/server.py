@@ -37,6 +37,12 @@ class ServerSettings:
     database_url: str | None = None
     #: CLOVERLEAF_REDIS_URL: config changes reach other instances at once (else by polling)
     redis_url: str | None = None
+    #: ENABLE_AUTH (Inference Gateway seed): admin and inference routes accept the issuer's JWTs
+    enable_auth: bool = False
+    #: OIDC_ISSUER_URL: where `/.well-known/openid-configuration` and the JWKS are found
+    oidc_issuer_url: str | None = None
+    #: OIDC_CLIENT_ID: the audience every accepted token must name
+    oidc_client_id: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -44,11 +50,14 @@ class ServerSettings:
 
     def check_bind(self) -> None:
         """Refuse to expose an unauthenticated gateway beyond this machine."""
-        if not is_loopback(self.host) and not self.admin_key:
+        if not is_loopback(self.host) and not self.admin_key and not self.enable_auth:
             raise ConfigError(
                 f"refusing to bind {self.host}: a non-loopback address needs "
-                "CLOVERLEAF_ADMIN_KEY set, so management is never open to the network"
+                "CLOVERLEAF_ADMIN_KEY (or ENABLE_AUTH=true with OIDC) set, so management is "
+                "never open to the network"
             )
+        if self.enable_auth and not (self.oidc_issuer_url and self.oidc_client_id):
+            raise ConfigError("ENABLE_AUTH=true needs OIDC_ISSUER_URL and OIDC_CLIENT_ID")
         if (self.tls_cert_path is None) != (self.tls_key_path is None):
             raise ConfigError("TLS needs both SERVER_TLS_CERT_PATH and SERVER_TLS_KEY_PATH")
         if self.workers < 1:
@@ -82,6 +91,15 @@ def parse_duration(text: str, name: str) -> float:
     return total
 
 
+def parse_flag(text: str, name: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}: {text!r} is not a boolean (true or false)")
+
+
 def settings_from_env(env: Mapping[str, str], **overrides: object) -> ServerSettings:
     """Environment defaults under explicit CLI values (`None` overrides are ignored)."""
     values: dict[str, object] = {}
@@ -110,5 +128,11 @@ def settings_from_env(env: Mapping[str, str], **overrides: object) -> ServerSett
         values["database_url"] = env["CLOVERLEAF_DATABASE_URL"]
     if env.get("CLOVERLEAF_REDIS_URL"):
         values["redis_url"] = env["CLOVERLEAF_REDIS_URL"]
+    if env.get("ENABLE_AUTH"):
+        values["enable_auth"] = parse_flag(env["ENABLE_AUTH"], "ENABLE_AUTH")
+    if env.get("OIDC_ISSUER_URL"):
+        values["oidc_issuer_url"] = env["OIDC_ISSUER_URL"]
+    if env.get("OIDC_CLIENT_ID"):
+        values["oidc_client_id"] = env["OIDC_CLIENT_ID"]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return ServerSettings(**values)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from cloverleaf.catalogue import catalogue_from_env
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.management.connections import (
     ConnectionService,
@@ -16,11 +17,14 @@ from cloverleaf.management.connections import (
 from cloverleaf.management.http import read_json_object, send_bifrost_error, send_json
 from cloverleaf.management.keys_service import KeyService
 from cloverleaf.management.live import LiveConfig
+from cloverleaf.management.models_handlers import ModelsHandlers
+from cloverleaf.management.models_render import with_listing_status
+from cloverleaf.management.models_service import ModelsService
 from cloverleaf.management.providers_service import ProviderService
 from cloverleaf.management.registry import Handler, path_params
 from cloverleaf.management.render import render_key, render_provider
 from cloverleaf.server.asgi import HttpRequest, Send
-from cloverleaf.storage.repository import DELETED
+from cloverleaf.storage.repository import DELETED, KeyRecord
 
 log = logging.getLogger("cloverleaf.management")
 
@@ -54,6 +58,8 @@ class ManagementHandlers:
         self.keys = KeyService(live, live.env)
         self.connections = ConnectionService(live.repository, self.providers, self.keys)
         self._env = live.env
+        self._lister = live.gateway.models
+        self.models = ModelsHandlers(ModelsService(self._lister, catalogue_from_env(live.env)))
 
     async def list_providers(self, request: HttpRequest, _: Mapping[str, str]) -> tuple[int, Any]:
         """C2: Bifrost's list plus OmniRoute's connection view."""
@@ -101,7 +107,7 @@ class ManagementHandlers:
         return 200, await self.connections.delete(p["provider"])
 
     async def list_keys(self, request: HttpRequest, p: Mapping[str, str]) -> tuple[int, Any]:
-        keys = [render_key(record) for record in await self.keys.list(p["provider"])]
+        keys = [self._key_view(record) for record in await self.keys.list(p["provider"])]
         return 200, {"keys": keys, "total": len(keys)}
 
     async def add_key(self, request: HttpRequest, p: Mapping[str, str]) -> tuple[int, Any]:
@@ -109,7 +115,12 @@ class ManagementHandlers:
         return 200, render_key(await self.keys.add(p["provider"], body))
 
     async def get_key(self, request: HttpRequest, p: Mapping[str, str]) -> tuple[int, Any]:
-        return 200, render_key(await self.keys.get(p["provider"], p["key_id"]))
+        return 200, self._key_view(await self.keys.get(p["provider"], p["key_id"]))
+
+    def _key_view(self, record: KeyRecord) -> dict[str, Any]:
+        """The stored key, redacted, with the outcome of its last model listing."""
+        listing = self._lister.last_listing(record.provider, record.key_id)
+        return with_listing_status(render_key(record), listing)
 
     async def update_key(self, request: HttpRequest, p: Mapping[str, str]) -> tuple[int, Any]:
         body = await read_json_object(request)

@@ -14,6 +14,7 @@ ONE_PROVIDER = "/api/providers/{provider}"
 KEYS = "/api/providers/{provider}/keys"
 ONE_KEY = "/api/providers/{provider}/keys/{key_id}"
 TAGS = ("Providers",)
+MODEL_TAGS = ("Models",)
 
 
 def _admin(
@@ -26,6 +27,7 @@ def _admin(
     response: Schema | None = None,
     request_body: Schema | None = None,
     status: int = 200,
+    tags: tuple[str, ...] = TAGS,
 ) -> Route:
     responses: dict[int, Schema] = {400: ERROR, 401: ERROR, 404: ERROR, 500: ERROR}
     if response is not None:
@@ -37,7 +39,7 @@ def _admin(
         Policy.ADMIN,
         summary=summary,
         operation_id=operation_id,
-        tags=TAGS,
+        tags=tags,
         request_body=request_body,
         responses=responses,
     )
@@ -121,6 +123,7 @@ def management_routes(handlers: ManagementHandlers) -> list[Route]:
         ),
         _admin("DELETE", ONE_KEY, h.delete_key, "deleteProviderKey", "Delete a key", response=KEY),
     ]
+    routes += _model_routes(h)
     # API.md §4 Rule 3: OmniRoute's static sub-routes win over {provider}; not served yet
     for method, path in (
         ("GET", "/api/providers/client"),
@@ -131,3 +134,44 @@ def management_routes(handlers: ManagementHandlers) -> list[Route]:
             _admin(method, path, h.not_implemented, "", "Reserved (OmniRoute), not implemented")
         )
     return routes
+
+
+def _model_routes(h: ManagementHandlers) -> list[Route]:
+    """`/api/models...`: live model lists per key, merged with the model catalogue."""
+    m = h.models
+    return [
+        _admin(
+            "GET",
+            "/api/models",
+            m.list_models,
+            "listModelsManagement",
+            "List models (query, provider, keys, limit, unfiltered)",
+            response=_SCHEMAS + "ListModelsResponse",
+            tags=MODEL_TAGS,
+        ),
+        _admin(
+            "GET",
+            "/api/models/details",
+            m.list_details,
+            "listModelDetailsManagement",
+            "List models with the catalogue's context sizes, modalities and prices",
+            response=_SCHEMAS + "ListModelDetailsResponse",
+            tags=MODEL_TAGS,
+        ),
+        _admin(
+            "GET",
+            "/api/models/parameters",
+            m.parameters,
+            "getModelParameters",
+            "One catalogue model's parameter limits and exact prices (model, provider)",
+            tags=MODEL_TAGS,
+        ),
+        _admin(
+            "GET",
+            "/api/models/base",
+            m.base_models,
+            "listBaseModels",
+            "List the catalogue's base model names (query, provider, limit)",
+            tags=MODEL_TAGS,
+        ),
+    ]

@@ -17,7 +17,9 @@ from cloverleaf.management.registry import Policy
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.admin_auth import AdminAuth
 from cloverleaf.server.asgi import HttpRequest, Receive, Scope, Send
+from cloverleaf.server.client_auth import ClientAuth, send_client_auth_error
 from cloverleaf.server.errors import send_openai_error
+from cloverleaf.server.oidc import verifier_from_settings
 from cloverleaf.server.routes import build_routes
 from cloverleaf.storage.notify import ChangeFeed
 from cloverleaf.storage.store import ConfigStore
@@ -44,7 +46,9 @@ class CloverleafApp:
         self.store = ConfigStore(settings.database_url, settings.data_dir, env)
         self.live = LiveConfig(gateway, self.store.repository, file_config, env)
         self.routes = build_routes(gateway, settings, draining, ManagementHandlers(self.live))
-        self.admin = AdminAuth(settings.admin_key)
+        oidc = verifier_from_settings(settings, gateway.transport)
+        self.admin = AdminAuth(settings.admin_key, oidc)
+        self.client_auth = ClientAuth(oidc) if oidc is not None else None
         self._warmup: asyncio.Task[object] | None = None
         self._feed: ChangeFeed | None = None
 
@@ -57,11 +61,17 @@ class CloverleafApp:
                 return
             policy = match.route.policy
             if policy is Policy.ADMIN:
-                denied = self.admin.check(request)
+                denied = await self.admin.check(request)
                 if denied is not None:
                     await send_bifrost_error(send, request.request_id, denied)
                     return
-            elif policy is not Policy.CLIENT and policy is not Policy.PUBLIC:
+            elif policy is Policy.CLIENT:
+                if self.client_auth is not None:
+                    denied = await self.client_auth.check(request)
+                    if denied is not None:
+                        await send_client_auth_error(send, request, denied)
+                        return
+            elif policy is not Policy.PUBLIC:
                 await send_openai_error(send, request.request_id, GatewayError(403, "forbidden"))
                 return
             if match.params:

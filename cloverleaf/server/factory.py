@@ -46,6 +46,9 @@ def settings_to_env(settings: ServerSettings) -> str:
         "max_body_bytes": settings.max_body_bytes,
         "database_url": settings.database_url,
         "redis_url": settings.redis_url,
+        "enable_auth": settings.enable_auth,
+        "oidc_issuer_url": settings.oidc_issuer_url,
+        "oidc_client_id": settings.oidc_client_id,
     }
     return json.dumps(values)
 

@@ -10,6 +10,7 @@ from cloverleaf.formats.ollama.dialect import OllamaDialect, OllamaGenerateDiale
 from cloverleaf.management.handlers import ManagementHandlers
 from cloverleaf.management.registry import Handler, Policy, Route, RouteTable
 from cloverleaf.management.routes import management_routes
+from cloverleaf.openapi.routes import OpenApiRoutes
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.count_routes import CountTokensRoute, anthropic_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
@@ -23,6 +24,8 @@ __all__ = ["Handler", "RouteTable", "build_routes"]
 #: Bifrost's provider-compatible prefixes: an SDK can use base_url=http://gateway/openai
 OPENAI_PREFIXES = ("", "/openai")
 ANTHROPIC_PREFIXES = ("", "/anthropic")
+HEALTH = "bifrost/schemas/management/health.yaml#/HealthResponse"
+BIFROST_ERROR = "bifrost/schemas/inference/common.yaml#/BifrostError"
 
 
 def _client(method: str, path: str, handler: Handler, summary: str = "") -> Route:
@@ -42,7 +45,18 @@ def build_routes(
         table.add(_client("POST", f"{prefix}/v1/chat/completions", openai.chat.handle))
         table.add(_client("GET", f"{prefix}/v1/models", openai.list_models))
     health = HealthRoute(gateway, draining).health
-    table.add(Route("GET", "/health", health, Policy.PUBLIC, summary="Health", tags=("Health",)))
+    table.add(
+        Route(
+            "GET",
+            "/health",
+            health,
+            Policy.PUBLIC,
+            summary="Health (503 while draining)",
+            operation_id="getHealth",
+            tags=("Health",),
+            responses={200: HEALTH, 503: BIFROST_ERROR},
+        )
+    )
     anthropic = DialectChatRoute(gateway, settings, AnthropicDialect())
     count = CountTokensRoute(
         gateway, settings, AnthropicDialect(), anthropic_count, defaults={"max_tokens": 1}
@@ -65,5 +79,7 @@ def build_routes(
     table.add(_client("GET", "/api/version", ollama.version))
     table.add(_client("POST", "/api/show", ollama.show))
     for route in management_routes(management):
+        table.add(route)
+    for route in OpenApiRoutes(table).routes():
         table.add(route)
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -78,20 +79,20 @@ def test_routes_keep_their_openapi_metadata() -> None:
 
 def test_admin_key_is_a_bearer_token() -> None:
     auth = AdminAuth("the-admin-key")
-    assert auth.check(_request([(b"authorization", b"Bearer the-admin-key")])) is None
+    assert asyncio.run(auth.check(_request([(b"authorization", b"Bearer the-admin-key")]))) is None
     for header in (b"Bearer wrong", b"Basic the-admin-key", b"Bearer ", b"the-admin-key"):
-        error = auth.check(_request([(b"authorization", header)]))
+        error = asyncio.run(auth.check(_request([(b"authorization", header)])))
         assert error is not None and error.status == 401
-    error = auth.check(_request([]))
+    error = asyncio.run(auth.check(_request([])))
     assert error is not None and error.status == 401
     assert ("www-authenticate", 'Bearer realm="cloverleaf-admin"') in error.headers
 
 
 def test_without_an_admin_key_management_is_loopback_only() -> None:
     auth = AdminAuth(None)
-    assert auth.check(_request([], client="127.0.0.1")) is None
-    assert auth.check(_request([], client="::1")) is None
-    error = auth.check(_request([], client="10.1.2.3"))
+    assert asyncio.run(auth.check(_request([], client="127.0.0.1"))) is None
+    assert asyncio.run(auth.check(_request([], client="::1"))) is None
+    error = asyncio.run(auth.check(_request([], client="10.1.2.3")))
     assert error is not None and error.status == 403
 
 

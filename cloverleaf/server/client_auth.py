@@ -1,0 +1,50 @@
+"""`ENABLE_AUTH=true` guards inference routes with the issuer's JWT too (Inference Gateway seed:
+every `/llms` operation declares `bearerAuth`), answered in the dialect of the route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cloverleaf.core.errors import GatewayError
+from cloverleaf.formats.anthropic.errors import render_error as anthropic_error
+from cloverleaf.formats.gemini.errors import render_error as gemini_error
+from cloverleaf.formats.ollama.errors import render_error as ollama_error
+from cloverleaf.formats.openai_chat.errors import render_error as openai_error
+from cloverleaf.server.admin_auth import bearer_token
+from cloverleaf.server.asgi import HttpRequest, Send
+from cloverleaf.server.gemini_routes import MODEL_PREFIXES
+from cloverleaf.server.oidc import OidcVerifier, invalid_token
+from cloverleaf.server.respond import send_error_body
+
+Renderer = Callable[[GatewayError], bytes]
+
+
+class ClientAuth:
+    def __init__(self, oidc: OidcVerifier) -> None:
+        self._oidc = oidc
+
+    async def check(self, request: HttpRequest) -> GatewayError | None:
+        token = bearer_token(request)
+        if token is None:
+            return invalid_token("this gateway needs Authorization: Bearer <OIDC token>")
+        try:
+            await self._oidc.verify(token.decode("ascii", "replace"))
+        except GatewayError as error:
+            return error
+        return None
+
+
+def renderer_for(path: str) -> Renderer:
+    """The error dialect of an inference path (the route table mounts each dialect's paths)."""
+    if path.endswith(("/v1/messages", "/v1/messages/count_tokens")):
+        return anthropic_error
+    if path.startswith(MODEL_PREFIXES) or path.endswith("/v1beta/models"):
+        return gemini_error
+    if path.startswith("/api/"):
+        return ollama_error
+    return openai_error
+
+
+async def send_client_auth_error(send: Send, request: HttpRequest, error: GatewayError) -> None:
+    body = renderer_for(request.path)(error)
+    await send_error_body(send, request.request_id, error, body, b"application/json")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from cloverleaf.config.providers import GatewayConfig
 from cloverleaf.config.server import ServerSettings
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.governance.store import GovernanceStore
 from cloverleaf.management.handlers import ManagementHandlers
 from cloverleaf.management.http import send_bifrost_error
 from cloverleaf.management.live import LiveConfig
@@ -21,6 +22,7 @@ from cloverleaf.server.client_auth import ClientAuth, send_client_auth_error
 from cloverleaf.server.errors import send_openai_error
 from cloverleaf.server.oidc import verifier_from_settings
 from cloverleaf.server.routes import build_routes
+from cloverleaf.storage.governance_repository import GovernanceRepository
 from cloverleaf.storage.notify import ChangeFeed
 from cloverleaf.storage.store import ConfigStore
 
@@ -45,7 +47,10 @@ class CloverleafApp:
         self.file_config = file_config
         self.store = ConfigStore(settings.database_url, settings.data_dir, env)
         self.live = LiveConfig(gateway, self.store.repository, file_config, env)
-        self.routes = build_routes(gateway, settings, draining, ManagementHandlers(self.live))
+        governance = GovernanceRepository(self.store.engine)
+        self.governance = GovernanceStore(governance, self.live.changed)
+        handlers = ManagementHandlers(self.live)
+        self.routes = build_routes(gateway, settings, draining, handlers, self.governance)
         oidc = verifier_from_settings(settings, gateway.transport)
         self.admin = AdminAuth(settings.admin_key, oidc)
         self.client_auth = ClientAuth(oidc) if oidc is not None else None
@@ -93,9 +98,15 @@ class CloverleafApp:
         """Migrate, import the config file, route from the store, follow other instances."""
         await self.store.prepare(self.file_config)
         await self.live.reload()
-        self._feed = ChangeFeed(self.store.repository, self.live.reload, self.settings.redis_url)
+        await self.governance.reload()
+        self._feed = ChangeFeed(self.store.repository, self._changed, self.settings.redis_url)
         self.live.feed = self._feed
         self._feed.start(self.live.applied_version)
+
+    async def _changed(self, version: int) -> None:
+        """Another instance wrote: follow its providers and its governance objects."""
+        await self.live.reload(version)
+        await self.governance.reload(version)
 
     async def _stop(self) -> None:
         if self._warmup is not None:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from cloverleaf.config.server import ServerSettings
 from cloverleaf.formats.anthropic.dialect import AnthropicDialect
 from cloverleaf.formats.ollama.dialect import OllamaDialect, OllamaGenerateDialect
+from cloverleaf.governance.store import GovernanceStore
+from cloverleaf.management.governance_routes import governance_routes
 from cloverleaf.management.handlers import ManagementHandlers
 from cloverleaf.management.registry import Handler, Policy, Route, RouteTable
 from cloverleaf.management.routes import management_routes
@@ -38,6 +40,7 @@ def build_routes(
     settings: ServerSettings,
     draining: Callable[[], bool],
     management: ManagementHandlers,
+    governance: GovernanceStore,
 ) -> RouteTable:
     table = RouteTable()
     openai = OpenAIRoutes(gateway, settings)
@@ -79,6 +82,8 @@ def build_routes(
     table.add(_client("GET", "/api/version", ollama.version))
     table.add(_client("POST", "/api/show", ollama.show))
     for route in management_routes(management):
+        table.add(route)
+    for route in governance_routes(governance, gateway):
         table.add(route)
     for route in OpenApiRoutes(table).routes():
         table.add(route)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
@@ -26,6 +28,15 @@ class RequestRecord:
     stream: bool
     remote_ms: float
     usage: Usage | None
+    #: the client credential's id (a virtual key, a project token), when one was used
+    client_key_id: str | None = None
+    #: what the request cost in dollars; None with `unpriced` when no price is known
+    cost: Decimal | None = None
+    unpriced: bool = False
+
+
+#: receives every finished request's record (accounting, the request log); must not block
+RecordSink = Callable[[RequestRecord], None]
 
 
 class Gateway:
@@ -36,6 +47,7 @@ class Gateway:
         self.transport = transport
         self.rng = rng or random.Random()
         self.models = ModelLister(self)
+        self.sinks: list[RecordSink] = []
 
     async def resolve(self, model: str) -> Target:
         """Resolve from memory; a bare name nobody is known to serve refreshes the model lists
@@ -48,6 +60,11 @@ class Gateway:
         return self.table.resolve(model)
 
     def record(self, record: RequestRecord) -> None:
+        for sink in self.sinks:
+            try:
+                sink(record)
+            except Exception:  # one broken sink must not fail the request or the others
+                log.exception("request %s: a record sink failed", record.request_id)
         if log.isEnabledFor(logging.DEBUG):
             usage = record.usage
             log.debug(

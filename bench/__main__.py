@@ -28,7 +28,7 @@ from typing import Any
 from bench import cases as bench_cases
 from bench import procs, report, wrk
 from bench import targets as bench_targets
-from bench.cases import Case
+from bench.cases import Case, with_headers
 from bench.report import RunRecord, TargetRound
 from bench.targets import DIRECT, Target
 
@@ -65,9 +65,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=_DESCRIPTION)
     parser.add_argument(
         "--target",
-        choices=["gateway", "floor", "all"],
+        choices=[*bench_targets.TARGETS, "all"],
         default="gateway",
-        help="system(s) under test; 'all' = floor then gateway (default: gateway)",
+        help="system(s) under test; 'all' = floor, gateway, then the gateway with a virtual "
+        "key and a budget on every request (memory, then Redis counters) (default: gateway)",
     )
     parser.add_argument(
         "--quick",
@@ -216,14 +217,15 @@ class Bench:
             with procs.running(target.name, cmd, scratch / "server.log", REPO) as child:
                 procs.wait_http_ok(child, port, target.health_path, READY_TIMEOUT_S)
                 life.idle_rss_kib = procs.memory_kib(child.pid, "VmRSS")
-                for case in chosen:
+                key = target.prepare(port) if target.prepare is not None else ()
+                for case in (with_headers(c, key) for c in chosen):
                     if case.translated and not target.translates:
                         continue  # the floor only forwards bytes: it speaks no other dialect
                     validate(port, case, life)
                     self.measure(rnd, target.name, child.pid, port, case)
                 child.check_alive()
                 life.peak_rss_kib = procs.memory_kib(child.pid, "VmHWM")
-        except (procs.StartError, wrk.WrkError) as exc:
+        except (procs.StartError, wrk.WrkError, OSError) as exc:  # OSError: prepare failed
             life.error = str(exc)
             print(f"  r{rnd} {target.name}: FAILED: {exc}", file=sys.stderr)
         except KeyboardInterrupt:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench import payloads
 
@@ -135,6 +135,15 @@ CASES: tuple[Case, ...] = (
         translated=True,
     ),
 )
+
+
+def with_headers(case: Case, extra: Headers) -> Case:
+    """`case` sending `extra` in place of its headers of the same names (a client key)."""
+    if not extra:
+        return case
+    names = {name.lower() for name, _ in extra}
+    kept = tuple((name, value) for name, value in case.headers if name.lower() not in names)
+    return replace(case, headers=kept + extra)
 
 
 def select(names: list[str] | None) -> tuple[list[Case], list[Case]]:

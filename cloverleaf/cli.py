@@ -12,7 +12,7 @@ from pathlib import Path
 from cloverleaf import __version__
 from cloverleaf.catalogue.load import catalogue_from_env
 from cloverleaf.config.load import ConfigError
-from cloverleaf.config.server import settings_from_env
+from cloverleaf.config.server import governance_settings_from_env, settings_from_env
 from cloverleaf.providers.registry import UnknownProviderError
 from cloverleaf.server.factory import load_gateway_config
 
@@ -104,6 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
         )
         settings.check_bind()
+        governance_settings_from_env(env).check(settings)
         config = load_gateway_config(settings, env)
         catalogue_from_env(env)  # a bad operator catalogue stops startup with its reason
     except (ConfigError, UnknownProviderError) as exc:

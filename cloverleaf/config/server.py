@@ -62,6 +62,63 @@ class ServerSettings:
             raise ConfigError("TLS needs both SERVER_TLS_CERT_PATH and SERVER_TLS_KEY_PATH")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
+        if self.workers > 1 and not self.redis_url:
+            raise ConfigError(
+                f"refusing to start {self.workers} workers with in-memory counters: budgets and "
+                "rate limits would be counted per process and multiply; set CLOVERLEAF_REDIS_URL "
+                "or run one worker"
+            )
+
+
+REQUIRE_MODES = ("auto", "always", "never")
+REDIS_DOWN_POLICIES = ("refuse", "allow_local")
+
+
+@dataclass(frozen=True, slots=True)
+class GovernanceSettings:
+    """How inference requests are governed. Read from the environment by every worker."""
+
+    #: CLOVERLEAF_REQUIRE_CLIENT_KEY: `auto` = required once any virtual key exists
+    require_client_key: str = "auto"
+    #: CLOVERLEAF_COUNTERS_ON_REDIS_DOWN: refuse budgeted requests (503) or count locally
+    counters_on_redis_down: str = "refuse"
+    #: CLOVERLEAF_COUNTERS_PREFIX: the Redis key prefix (hash tag) of the counters
+    counters_prefix: str = "cloverleaf"
+    #: CLOVERLEAF_REDIS_TIMEOUT: one Redis round trip's bound (a call may take three: connect,
+    #: script reload, call); short, so a dead Redis costs a request little
+    redis_timeout_s: float = 0.25
+
+    def check(self, settings: ServerSettings) -> None:
+        if self.require_client_key == "never" and not (
+            is_loopback(settings.host) or settings.enable_auth
+        ):
+            raise ConfigError(
+                f"CLOVERLEAF_REQUIRE_CLIENT_KEY=never cannot be used on {settings.host}: a "
+                "non-loopback bind needs client keys (or ENABLE_AUTH=true with OIDC)"
+            )
+
+
+def governance_settings_from_env(env: Mapping[str, str]) -> GovernanceSettings:
+    require = env.get("CLOVERLEAF_REQUIRE_CLIENT_KEY", "auto").strip().lower() or "auto"
+    if require not in REQUIRE_MODES:
+        raise ConfigError(
+            f"CLOVERLEAF_REQUIRE_CLIENT_KEY: {require!r} is not one of {', '.join(REQUIRE_MODES)}"
+        )
+    policy = env.get("CLOVERLEAF_COUNTERS_ON_REDIS_DOWN", "refuse").strip().lower() or "refuse"
+    if policy not in REDIS_DOWN_POLICIES:
+        raise ConfigError(
+            f"CLOVERLEAF_COUNTERS_ON_REDIS_DOWN: {policy!r} is not one of "
+            + ", ".join(REDIS_DOWN_POLICIES)
+        )
+    prefix = env.get("CLOVERLEAF_COUNTERS_PREFIX", "").strip() or "cloverleaf"
+    if "{" in prefix or "}" in prefix:
+        raise ConfigError("CLOVERLEAF_COUNTERS_PREFIX cannot contain braces")
+    timeout = 0.25
+    if env.get("CLOVERLEAF_REDIS_TIMEOUT"):
+        timeout = parse_duration(env["CLOVERLEAF_REDIS_TIMEOUT"], "CLOVERLEAF_REDIS_TIMEOUT")
+        if not 0 < timeout <= 10:
+            raise ConfigError("CLOVERLEAF_REDIS_TIMEOUT must be between 1ms and 10s")
+    return GovernanceSettings(require, policy, prefix, timeout)
 
 
 def is_loopback(host: str) -> bool:

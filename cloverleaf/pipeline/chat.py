@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
+from cloverleaf.governance.enforce_context import CURRENT, GovernedRequest
 from cloverleaf.pipeline.client_chat import ClientChat
+from cloverleaf.pipeline.count_tokens import CHARS_PER_TOKEN
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.pipeline.passthrough import passthrough_request, passthrough_result
 from cloverleaf.pipeline.raw_echo import RawEcho
@@ -23,10 +27,54 @@ async def run_chat(gateway: Gateway, client: ClientChat, request_id: str) -> Cha
     """Resolve targets, open the first that answers, and render its answer for the client.
 
     Each target is judged on its own: the same request may go to an OpenAI-compatible provider
-    as the client's bytes and, on fallback, to another dialect by translation.
+    as the client's bytes and, on fallback, to another dialect by translation. A request with a
+    virtual key goes only where the key allows, after its reservation was granted.
     """
-    targets = [await gateway.resolve(client.model)]
-    targets += [await gateway.resolve(name) for name in client.fallbacks]
+    governed = CURRENT.get()
+    if governed is None:
+        targets = [await gateway.resolve(client.model)]
+        targets += [await gateway.resolve(name) for name in client.fallbacks]
+        return await _run(gateway, client, request_id, targets)
+    return await _governed(gateway, client, request_id, governed)
+
+
+async def _governed(
+    gateway: Gateway, client: ClientChat, request_id: str, governed: GovernedRequest
+) -> ChatResult:
+    enforcer, accounting = gateway.enforcer, gateway.accounting
+    assert enforcer is not None and accounting is not None, "a governed request needs both"
+    targets = await enforcer.targets(
+        governed, gateway.table, gateway.resolve, client.model, client.fallbacks, rng=gateway.rng
+    )
+    await enforcer.reserve(governed, targets, input_estimate(client), requested_max_tokens(client))
+    try:
+        return await _run(gateway, client, request_id, targets)
+    except BaseException:
+        accounting.close(governed)  # nothing reached the upstream's meter: refund
+        raise
+
+
+def input_estimate(client: ClientChat) -> int:
+    """Input tokens, over-estimated from the body's size (JSON syntax counts too): the
+    reservation is a worst case and settles to the real count."""
+    raw = client.peek.raw if client.peek is not None else client.raw
+    return math.ceil(len(raw) / CHARS_PER_TOKEN)
+
+
+def requested_max_tokens(client: ClientChat) -> int | None:
+    if client.peek is not None:
+        body = client.peek.body
+        for name in ("max_completion_tokens", "max_tokens"):
+            value = body.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+        return None
+    return client.core().max_tokens
+
+
+async def _run(
+    gateway: Gateway, client: ClientChat, request_id: str, targets: list[Target]
+) -> ChatResult:
     sent: list[bytes] = []  # the last body built for a provider that echoes it
 
     def build(target: Target, key: UpstreamKey) -> UpstreamRequest:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
 from cloverleaf.pipeline.models import ModelLister
 from cloverleaf.routing.table import RoutingTable, Target
 from cloverleaf.transport.base import Transport
+
+if TYPE_CHECKING:
+    from cloverleaf.governance.accounting import Accounting
+    from cloverleaf.governance.enforce import Enforcer
 
 log = logging.getLogger("cloverleaf.requests")
 
@@ -33,6 +38,8 @@ class RequestRecord:
     #: what the request cost in dollars; None with `unpriced` when no price is known
     cost: Decimal | None = None
     unpriced: bool = False
+    #: the upstream key that served the request (its pricing overrides apply)
+    provider_key_id: str | None = None
 
 
 #: receives every finished request's record (accounting, the request log); must not block
@@ -48,6 +55,10 @@ class Gateway:
         self.rng = rng or random.Random()
         self.models = ModelLister(self)
         self.sinks: list[RecordSink] = []
+        #: governance on the request path; None: no client keys, budgets or rate limits
+        self.enforcer: Enforcer | None = None
+        #: prices records and settles reservations; None: records carry no cost
+        self.accounting: Accounting | None = None
 
     async def resolve(self, model: str) -> Target:
         """Resolve from memory; a bare name nobody is known to serve refreshes the model lists
@@ -60,6 +71,20 @@ class Gateway:
         return self.table.resolve(model)
 
     def record(self, record: RequestRecord) -> None:
+        accounting = self.accounting
+        if accounting is not None and (self.sinks or accounting.pending()):
+            try:
+                charged = accounting.charge(
+                    record.provider, record.model, record.usage, record.provider_key_id
+                )
+                record = replace(
+                    record,
+                    cost=charged.cost,
+                    unpriced=charged.unpriced,
+                    client_key_id=record.client_key_id or charged.client_key_id,
+                )
+            except Exception:  # accounting must never fail a request that already succeeded
+                log.exception("request %s: pricing the request failed", record.request_id)
         for sink in self.sinks:
             try:
                 sink(record)
@@ -80,4 +105,6 @@ class Gateway:
             )
 
     async def aclose(self) -> None:
+        if self.accounting is not None:
+            await self.accounting.aclose()
         await self.transport.aclose()

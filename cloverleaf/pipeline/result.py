@@ -30,4 +30,5 @@ def record_of(
         stream=stream,
         remote_ms=opened.remote_ms,
         usage=usage,
+        provider_key_id=opened.key.id,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cloverleaf.config.load import ConfigError
 from cloverleaf.config.providers import GatewayConfig, ProviderConfig
@@ -86,6 +86,12 @@ class ProviderRoute:
 
     def allows(self, model: str) -> bool:
         return any(key.allows(model) for key in self.keys)
+
+    def pinned(self, key_ids: frozenset[str]) -> ProviderRoute:
+        """This provider limited to some of its keys (a virtual key's pinned `key_ids`); the
+        concurrency limiter stays the provider's own."""
+        keys = tuple(key for key in self.keys if key.id in key_ids)
+        return replace(self, keys=keys, picker=KeyPicker(keys))
 
     def aliases(self) -> set[str]:
         return {alias for key in self.keys for alias in key.aliases}

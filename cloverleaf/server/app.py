@@ -7,23 +7,32 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 
+from cloverleaf.catalogue import catalogue_from_env
 from cloverleaf.config.providers import GatewayConfig
-from cloverleaf.config.server import ServerSettings
+from cloverleaf.config.server import ServerSettings, governance_settings_from_env, is_loopback
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.governance.accounting import Accounting
+from cloverleaf.governance.accounting_usage import LiveUsage
+from cloverleaf.governance.cost import PriceBook
+from cloverleaf.governance.enforce import Enforcer
+from cloverleaf.governance.enforce_context import CURRENT, GovernedRequest
+from cloverleaf.governance.enforce_counters import counters_for
 from cloverleaf.governance.store import GovernanceStore
 from cloverleaf.management.handlers import ManagementHandlers
 from cloverleaf.management.http import send_bifrost_error
 from cloverleaf.management.live import LiveConfig
-from cloverleaf.management.registry import Policy
+from cloverleaf.management.registry import Match, Policy
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.admin_auth import AdminAuth
 from cloverleaf.server.asgi import HttpRequest, Receive, Scope, Send
-from cloverleaf.server.client_auth import ClientAuth, send_client_auth_error
+from cloverleaf.server.client_auth import ClientAuth, presented_keys, send_client_auth_error
 from cloverleaf.server.errors import send_openai_error
 from cloverleaf.server.oidc import verifier_from_settings
 from cloverleaf.server.routes import build_routes
 from cloverleaf.storage.governance_repository import GovernanceRepository
 from cloverleaf.storage.notify import ChangeFeed
+from cloverleaf.storage.request_log import RequestLogWriter
+from cloverleaf.storage.request_log_spool import RequestLogSpool
 from cloverleaf.storage.store import ConfigStore
 
 log = logging.getLogger("cloverleaf.server")
@@ -46,9 +55,11 @@ class CloverleafApp:
         self.settings = settings
         self.file_config = file_config
         self.store = ConfigStore(settings.database_url, settings.data_dir, env)
+        self.request_log = RequestLogWriter(self.store.engine, RequestLogSpool(settings.data_dir))
         self.live = LiveConfig(gateway, self.store.repository, file_config, env)
         governance = GovernanceRepository(self.store.engine)
         self.governance = GovernanceStore(governance, self.live.changed)
+        self.live_usage = _govern(gateway, settings, env, self.governance)
         handlers = ManagementHandlers(self.live)
         self.routes = build_routes(gateway, settings, draining, handlers, self.governance)
         oidc = verifier_from_settings(settings, gateway.transport)
@@ -76,6 +87,17 @@ class CloverleafApp:
                     if denied is not None:
                         await send_client_auth_error(send, request, denied)
                         return
+                enforcer = self.gateway.enforcer
+                snapshot = self.governance.snapshot
+                if enforcer is not None and enforcer.active(snapshot):
+                    bearer = self.client_auth is None  # else Authorization holds the JWT
+                    admitted = enforcer.admit(snapshot, presented_keys(request, bearer))
+                    if isinstance(admitted, GatewayError):
+                        await send_client_auth_error(send, request, admitted)
+                        return
+                    if admitted is not None:
+                        await self._governed(match, request, send, admitted)
+                        return
             elif policy is not Policy.PUBLIC:
                 await send_openai_error(send, request.request_id, GatewayError(403, "forbidden"))
                 return
@@ -84,6 +106,21 @@ class CloverleafApp:
             await match.route.handler(request, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+
+    async def _governed(
+        self, match: Match, request: HttpRequest, send: Send, governed: GovernedRequest
+    ) -> None:
+        """Serve with the virtual key in context; whatever its reservation still holds when the
+        handler is done (no record was made) is released."""
+        if match.params:
+            request.scope["path_params"] = match.params
+        token = CURRENT.set(governed)
+        try:
+            await match.route.handler(request, send)
+        finally:
+            CURRENT.reset(token)
+            if self.gateway.accounting is not None:
+                self.gateway.accounting.close(governed)
 
     async def _no_route(self, request: HttpRequest, send: Send) -> None:
         if self.routes.knows_path(request.path):
@@ -97,8 +134,11 @@ class CloverleafApp:
     async def _start(self) -> None:
         """Migrate, import the config file, route from the store, follow other instances."""
         await self.store.prepare(self.file_config)
+        self.request_log.start()  # replays what a previous run spooled, then follows the queue
+        self.gateway.sinks.append(self.request_log.sink)
         await self.live.reload()
         await self.governance.reload()
+        self.live_usage.start()
         self._feed = ChangeFeed(self.store.repository, self._changed, self.settings.redis_url)
         self.live.feed = self._feed
         self._feed.start(self.live.applied_version)
@@ -113,7 +153,9 @@ class CloverleafApp:
             self._warmup.cancel()
         if self._feed is not None:
             await self._feed.aclose()
+        await self.live_usage.aclose()
         await self.gateway.aclose()
+        await self.request_log.aclose(self.settings.grace_period_s)  # needs the engine: first
         await self.store.aclose()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -133,3 +175,19 @@ class CloverleafApp:
                 await self._stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _govern(
+    gateway: Gateway, settings: ServerSettings, env: Mapping[str, str], store: GovernanceStore
+) -> LiveUsage:
+    """Put governance on the request path: counters (Redis when configured, else memory),
+    prices (catalogue + overrides), the enforcer and the accounting of finished requests."""
+    config = governance_settings_from_env(env)
+    counters = counters_for(settings.redis_url, config)
+    prices = PriceBook(catalogue_from_env(env))
+    exposed = not is_loopback(settings.host) and not settings.enable_auth
+    gateway.enforcer = Enforcer(counters, prices, config, exposed)
+    gateway.accounting = Accounting(counters, prices, lambda: store.snapshot)
+    live = LiveUsage(counters, lambda: store.snapshot)
+    store.usage_for = live.view
+    return live

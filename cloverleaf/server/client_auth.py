@@ -1,9 +1,11 @@
-"""`ENABLE_AUTH=true` guards inference routes with the issuer's JWT too (Inference Gateway seed:
-every `/llms` operation declares `bearerAuth`), answered in the dialect of the route."""
+"""Client credentials on inference routes, refused in the dialect of the route: the issuer's JWT
+when `ENABLE_AUTH=true` (Inference Gateway seed: every `/llms` operation declares `bearerAuth`),
+and the client keys (virtual keys) governance checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qs
 
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.formats.anthropic.errors import render_error as anthropic_error
@@ -17,6 +19,27 @@ from cloverleaf.server.oidc import OidcVerifier, invalid_token
 from cloverleaf.server.respond import send_error_body
 
 Renderer = Callable[[GatewayError], bytes]
+#: after `Authorization: Bearer`, in this order (API.md §1); then `?key=`, then `x-bf-vk`
+_KEY_HEADERS = (b"x-api-key", b"x-goog-api-key")
+_MAX_CANDIDATES = 5
+
+
+def presented_keys(request: HttpRequest, bearer: bool = True) -> list[str]:
+    """Every client key the request carries, in the documented order. SDKs put whatever key
+    they were given in their own header, so each is a candidate; `bearer=False` when the
+    Authorization header holds an OIDC token instead."""
+    found: list[str] = []
+    if bearer:
+        auth = request.header(b"authorization")
+        if auth is not None and auth[:7].lower() == "bearer ":
+            found.append(auth[7:].strip())
+    found += [value.strip() for value in map(request.header, _KEY_HEADERS) if value]
+    if b"key=" in request.query:
+        found += parse_qs(request.query.decode("utf-8", "replace")).get("key", [])[-1:]
+    virtual = request.header(b"x-bf-vk")
+    if virtual:
+        found.append(virtual.strip())
+    return [value for value in found if value][:_MAX_CANDIDATES]
 
 
 class ClientAuth:

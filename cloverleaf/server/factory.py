@@ -40,6 +40,7 @@ def build_app(
 def settings_to_env(settings: ServerSettings) -> str:
     values = {
         "config_path": str(settings.config_path) if settings.config_path else None,
+        "host": settings.host,  # workers decide whether client keys are required by the bind
         "data_dir": str(settings.data_dir),
         "read_timeout_s": settings.read_timeout_s,
         "write_timeout_s": settings.write_timeout_s,

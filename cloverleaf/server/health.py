@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import orjson
 
 from cloverleaf import __version__
+from cloverleaf.governance.enforce_counters import counters_kind
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Send, response_headers, send_bytes
 
@@ -21,6 +22,10 @@ class HealthRoute:
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         providers = len(self._gateway.table.routes)
         components = {"router": f"ok ({providers} providers)", "config_store": "file"}
+        accounting = self._gateway.accounting
+        if accounting is not None:
+            counters = accounting.counters
+            components["counters"] = f"{counters_kind(counters)}: {await counters.health()}"
         if self._draining():
             components["server"] = "draining"
             body: dict[str, object] = {

@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from tests.gateway_process import GatewayProcess, clean_env
 from tests.mocks.openai_upstream import MockOpenAI, SlowStream
+from tests.services import REDIS_URL, require_redis
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi from env"}]
 
@@ -117,13 +118,15 @@ def test_bad_config_stops_startup_naming_the_field(tmp_path: Path) -> None:
 
 
 def test_several_workers_serve_requests(upstream: MockOpenAI, tmp_path: Path) -> None:
+    require_redis()  # several workers need shared counters (in-memory ones are refused)
+    env = {"CLOVERLEAF_REDIS_URL": REDIS_URL, "CLOVERLEAF_COUNTERS_PREFIX": f"t-{tmp_path.name}"}
     config = {
         "providers": {
             "openai": {"keys": [{"value": "k"}], "network_config": {"base_url": upstream.base_url}}
         }
     }
     with (
-        GatewayProcess(tmp_path, config, args=["--workers", "2"]) as gateway,
+        GatewayProcess(tmp_path, config, env=env, args=["--workers", "2"]) as gateway,
         openai.OpenAI(base_url=gateway.base_url + "/v1", api_key="unused", max_retries=0) as client,
     ):
         for _ in range(10):

@@ -1,0 +1,158 @@
+"""What a request costs: the catalogue's per-token prices with the most specific pricing override
+applied, times the usage the upstream reported — in Decimal, cached input and reasoning included.
+
+A price nobody knows stays unknown: the cost is then `None` and the request "unpriced", never $0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from cloverleaf.catalogue.entries import Catalogue, PriceTier, Pricing
+from cloverleaf.core.usage import Usage
+from cloverleaf.governance.models import GovernanceSnapshot
+
+#: pricing-override fields (seed 002's PricingPatch) → the catalogue's price fields
+_BASE_FIELDS = {
+    "input_cost_per_token": "input",
+    "output_cost_per_token": "output",
+    "cache_read_input_token_cost": "cache_read",
+    "cache_creation_input_token_cost": "cache_write",
+}
+#: tiered fields: input size above which they apply, and the price field they replace
+_TIER_FIELDS = {
+    "input_cost_per_token_above_128k_tokens": (128_000, "input"),
+    "output_cost_per_token_above_128k_tokens": (128_000, "output"),
+    "input_cost_per_token_above_200k_tokens": (200_000, "input"),
+    "output_cost_per_token_above_200k_tokens": (200_000, "output"),
+    "cache_creation_input_token_cost_above_200k_tokens": (200_000, "cache_write"),
+    "cache_read_input_token_cost_above_200k_tokens": (200_000, "cache_read"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Prices:
+    """The prices one request is charged at, and whether an operator override set them."""
+
+    pricing: Pricing
+    overridden: bool
+    #: the catalogue's largest output for the model (the worst case when a client sets none)
+    max_output_tokens: int | None
+
+    @property
+    def priced(self) -> bool:
+        return self.pricing.input is not None and self.pricing.output is not None
+
+
+def prices_for(
+    catalogue: Catalogue,
+    snapshot: GovernanceSnapshot,
+    provider: str,
+    model: str,
+    *,
+    request_type: str = "chat_completion",
+    provider_key_id: str | None = None,
+    virtual_key_id: str | None = None,
+) -> Prices:
+    card = catalogue.lookup(provider, model)
+    base = card.pricing if card is not None else Pricing()
+    override = snapshot.pricing_for(model, request_type, provider, provider_key_id, virtual_key_id)
+    if override is None and "/" in model:  # a vendor-prefixed id may be overridden bare
+        bare = model.rsplit("/", 1)[1]
+        override = snapshot.pricing_for(
+            bare, request_type, provider, provider_key_id, virtual_key_id
+        )
+    pricing = apply_patch(base, override.patch) if override is not None else base
+    return Prices(pricing, override is not None, card.max_output_tokens if card else None)
+
+
+def apply_patch(base: Pricing, patch: Mapping[str, Decimal]) -> Pricing:
+    """`base` with the override's fields in place; fields the patch omits keep the catalogue's."""
+    fields: dict[str, Any] = {
+        name: patch[key] for key, name in _BASE_FIELDS.items() if key in patch
+    }
+    pricing = replace(base, **fields) if fields else base
+    tiers: dict[int, dict[str, Decimal]] = {}
+    for key, (above, name) in _TIER_FIELDS.items():
+        if key in patch:
+            tiers.setdefault(above, {})[name] = patch[key]
+    if not tiers:
+        return pricing
+    kept = [tier for tier in pricing.tiers if tier.above_input_tokens not in tiers]
+    added = [PriceTier(above, **values) for above, values in tiers.items()]
+    ordered = sorted(kept + added, key=lambda tier: tier.above_input_tokens)
+    return replace(pricing, tiers=tuple(ordered))
+
+
+def cost_of(pricing: Pricing, usage: Usage) -> Decimal | None:
+    """Dollars for `usage`; None when a price the usage needs is unknown.
+
+    Cache reads and writes are parts of `prompt_tokens`, each at its own price (the input price
+    when the model has none); reasoning tokens are part of `completion_tokens`, at the
+    reasoning price when the model bills them apart."""
+    prices = pricing.for_input(usage.prompt_tokens)
+    if prices.input is None or (prices.output is None and usage.completion_tokens):
+        return None
+    output = prices.output or Decimal(0)
+    cache_read = prices.cache_read if prices.cache_read is not None else prices.input
+    cache_write = prices.cache_write if prices.cache_write is not None else prices.input
+    reasoning = min(usage.reasoning_tokens, usage.completion_tokens)
+    reasoning_price = prices.reasoning if prices.reasoning is not None else output
+    return (
+        usage.uncached_prompt_tokens * prices.input
+        + usage.cached_tokens * cache_read
+        + usage.cache_write_tokens * cache_write
+        + (usage.completion_tokens - reasoning) * output
+        + reasoning * reasoning_price
+    )
+
+
+def worst_case_cost(pricing: Pricing, input_tokens: int, output_tokens: int) -> Decimal | None:
+    """The most a request can cost: every input token at the dearest input rate (a cache write
+    costs more than plain input) and every output token at the dearer of output and reasoning."""
+    prices = pricing.for_input(input_tokens)
+    if prices.input is None or prices.output is None:
+        return None
+    input_rate = max(prices.input, prices.cache_write or prices.input)
+    output_rate = max(prices.output, prices.reasoning or prices.output)
+    return input_tokens * input_rate + output_tokens * output_rate
+
+
+class PriceBook:
+    """`prices_for` remembered per snapshot: a request pays a dictionary lookup, not a catalogue
+    search and a scan of the overrides. Bounded, since model names come from clients."""
+
+    MAX_CACHED = 4096
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._snapshot: GovernanceSnapshot | None = None
+        self._cache: dict[tuple[str, str, str | None, str | None], Prices] = {}
+
+    def prices(
+        self,
+        snapshot: GovernanceSnapshot,
+        provider: str,
+        model: str,
+        provider_key_id: str | None = None,
+        virtual_key_id: str | None = None,
+    ) -> Prices:
+        if snapshot is not self._snapshot:
+            self._snapshot, self._cache = snapshot, {}
+        entry = (provider, model, provider_key_id, virtual_key_id)
+        found = self._cache.get(entry)
+        if found is None:
+            if len(self._cache) >= self.MAX_CACHED:
+                self._cache.clear()
+            found = self._cache[entry] = prices_for(
+                self.catalogue,
+                snapshot,
+                provider,
+                model,
+                provider_key_id=provider_key_id,
+                virtual_key_id=virtual_key_id,
+            )
+        return found

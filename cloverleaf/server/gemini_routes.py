@@ -11,10 +11,12 @@ from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.asgi import HttpRequest, Send, response_headers, send_bytes
 from cloverleaf.server.count_routes import CountTokensRoute, gemini_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
+from cloverleaf.server.embeddings_routes import EmbeddingRoutes
 
 #: where Gemini SDKs put the API: v1beta by default, v1 for some, Bifrost's /genai prefix
 MODEL_PREFIXES = ("/v1beta/models/", "/v1/models/", "/genai/v1beta/models/", "/genai/v1/models/")
 _STREAMING = {"generateContent": False, "streamGenerateContent": True}
+_EMBEDDING = {"embedContent": False, "batchEmbedContents": True}  # method → batch?
 
 
 class GeminiRoutes:
@@ -22,6 +24,7 @@ class GeminiRoutes:
         self._gateway = gateway
         self.chat = DialectChatRoute(gateway, settings, GeminiDialect())
         self.count = CountTokensRoute(gateway, settings, GeminiDialect(), gemini_count)
+        self.embed = EmbeddingRoutes(gateway, settings)
 
     async def model_method(self, request: HttpRequest, send: Send) -> None:
         prefix = next(p for p in MODEL_PREFIXES if request.path.startswith(p))
@@ -29,12 +32,15 @@ class GeminiRoutes:
         if method == "countTokens" and model:
             await self.count.serve(request, send, {"model": model})
             return
+        if method in _EMBEDDING and model:
+            await self.embed.gemini(request, send, model, _EMBEDDING[method])
+            return
         stream = _STREAMING.get(method)
         if not model or stream is None:
             error = GatewayError(
                 404,
-                f"unknown method {method!r}: use generateContent, countTokens or "
-                "streamGenerateContent",
+                f"unknown method {method!r}: use generateContent, countTokens, "
+                "streamGenerateContent, embedContent or batchEmbedContents",
                 code="not_found",
             )
             await self.chat.send_error(send, request.request_id, error)

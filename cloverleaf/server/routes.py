@@ -10,12 +10,14 @@ from cloverleaf.formats.ollama.dialect import OllamaDialect, OllamaGenerateDiale
 from cloverleaf.governance.store import GovernanceStore
 from cloverleaf.management.governance_routes import governance_routes
 from cloverleaf.management.handlers import ManagementHandlers
+from cloverleaf.management.llm_proxy_mount import client_key_routes
 from cloverleaf.management.registry import Handler, Policy, Route, RouteTable
 from cloverleaf.management.routes import management_routes
 from cloverleaf.openapi.routes import OpenApiRoutes
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.count_routes import CountTokensRoute, anthropic_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
+from cloverleaf.server.embeddings_routes import EmbeddingRoutes
 from cloverleaf.server.gemini_routes import MODEL_PREFIXES, GeminiRoutes
 from cloverleaf.server.health import HealthRoute
 from cloverleaf.server.ollama_meta import OllamaMetaRoutes
@@ -77,6 +79,11 @@ def build_routes(
     )
     generate = DialectChatRoute(gateway, settings, OllamaGenerateDialect())
     table.add(_client("POST", "/api/generate", generate.handle))
+    # embeddings (issue 6): OpenAI's face; Gemini's is in GeminiRoutes.model_method
+    embeddings = EmbeddingRoutes(gateway, settings)
+    for prefix in OPENAI_PREFIXES:
+        table.add(_client("POST", f"{prefix}/v1/embeddings", embeddings.openai, "Embeddings"))
+    table.add(_client("POST", "/api/embed", embeddings.ollama, "Embeddings (Ollama)"))
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add(_client("GET", "/api/tags", ollama.tags))
     table.add(_client("GET", "/api/version", ollama.version))
@@ -84,6 +91,9 @@ def build_routes(
     for route in management_routes(management):
         table.add(route)
     for route in governance_routes(governance, gateway):
+        table.add(route)
+    # LLM Proxy projects/tokens (seed 003) and OmniRoute's /api/keys (C8)
+    for route in client_key_routes(governance, gateway, settings.data_dir):
         table.add(route)
     for route in OpenApiRoutes(table).routes():
         table.add(route)

@@ -17,6 +17,7 @@ from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
 
 API_KEY = "azure-test-key"
 _PREFIX = "/openai/deployments/"
+_OPERATIONS = ("/chat/completions", "/embeddings")
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,11 @@ class MockAzureOpenAI(OpenAIUpstream):
         path: str = scope["path"]
         query = dict(p.split("=", 1) for p in scope["query_string"].decode().split("&") if "=" in p)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        if not path.startswith(_PREFIX) or not path.endswith("/chat/completions"):
+        operation = next((op for op in _OPERATIONS if path.endswith(op)), None)
+        if not path.startswith(_PREFIX) or operation is None:
             await _error(send, 404, "NotFound", "Resource not found")
             return
-        deployment = path[len(_PREFIX) : -len("/chat/completions")]
+        deployment = path[len(_PREFIX) : -len(operation)]
         token = headers.get("authorization", "").removeprefix("Bearer ")
         entra = self.bearer is not None and bool(token) and self.bearer(token)
         if headers.get("api-key") != API_KEY and not entra:
@@ -65,7 +67,7 @@ class MockAzureOpenAI(OpenAIUpstream):
             await _error(send, 404, "DeploymentNotFound", "The API deployment does not exist.")
             return
         self.calls.append(AzureCall(deployment, query["api-version"]))
-        await super().__call__({**scope, "path": "/v1/chat/completions"}, receive, send)
+        await super().__call__({**scope, "path": "/v1" + operation}, receive, send)
 
     def __enter__(self) -> Self:
         self.server.start()

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from tests.mocks.embeddings_wire import cohere_embed
 from tests.mocks.scripted import wait_disconnect
 from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
 
@@ -204,11 +205,17 @@ class MockCohere(ThreadedServer):
         await self._route(request, receive, send)
 
     async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
-        if request.method != "POST" or request.path != "/v2/chat":
+        embed = request.method == "POST" and request.path == "/v2/embed"
+        if not embed and (request.method != "POST" or request.path != "/v2/chat"):
             return await _send(send, 404, {"message": f"path {request.path!r} not found"})
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         if scheme != "Bearer" or not key or (self.api_key is not None and key != self.api_key):
             return await _send(send, 401, {"message": "invalid api token"})
+        if embed:
+            status, answer = cohere_embed(request.json)
+            return await _send(
+                send, status, {"message": answer} if isinstance(answer, str) else answer
+            )
         problem = _validate(request.json)
         if problem is not None:
             return await _send(send, 400, {"message": problem})

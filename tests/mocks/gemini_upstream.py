@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from tests.mocks.embeddings_wire import gemini_embed
 from tests.mocks.scripted import ModelCatalog, Served
 from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
 from tests.mocks.server_thread import Receive, Send, ThreadedServer
@@ -30,7 +31,8 @@ Headers = Sequence[tuple[bytes, bytes]]
 DEFAULT_MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001")
 DEFAULT_KEYS = ("test-key",)
 _PATH = re.compile(r"/(v1beta|v1)/models(?:/([^/:]+)(?::([A-Za-z]+))?)?")
-_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens")
+EMBED_ACTIONS = ("embedContent", "batchEmbedContents")
+_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens", *EMBED_ACTIONS)
 _DATA_FIELDS = ("text", "inlineData", "fileData", "functionCall", "functionResponse")
 #: the OpenAPI `Schema` fields `parameters` accepts; anything else is "Cannot find field"
 _SCHEMA_WORDS = (
@@ -340,6 +342,11 @@ class MockGemini(Served, ModelCatalog[Reply]):
         assert model is not None  # POST routes all name a model
         if not isinstance(body, dict):
             return await self._error(send, Error(400, "Invalid JSON payload received."))
+        if action in EMBED_ACTIONS:
+            status, answer = gemini_embed(body, model, action == "batchEmbedContents")
+            if isinstance(answer, str):
+                return await self._error(send, Error(status, answer))
+            return await self._json(send, status, answer)
         if action == "countTokens":
             inner = body.get("generateContentRequest")
             total = _prompt_words(inner if isinstance(inner, dict) else body)

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from tests.mocks.embeddings_wire import openai_embeddings
 from tests.mocks.scripted import ModelCatalog, Served
 from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
 from tests.mocks.server_thread import Receive, Send, ThreadedServer
@@ -232,6 +233,13 @@ class OpenAIUpstream(ModelCatalog[Reply]):
         method, path = request.method, request.path
         if method == "POST" and path == "/v1/chat/completions":
             return await self._chat(request, receive, send)
+        if method == "POST" and path == "/v1/embeddings":
+            status, answer = openai_embeddings(request.json)
+            if status != 200:
+                return await self._error(
+                    send, Error(status, answer["message"], param=answer["param"])
+                )
+            return await self._json(send, 200, answer)
         if method == "GET" and path == "/v1/models":
             ids = self._model_ids()
             model = {"object": "model", "created": 1686935002, "owned_by": "system"}

@@ -19,6 +19,7 @@ import orjson
 
 from tests.mocks import gemini_upstream
 from tests.mocks.anthropic_upstream import MockAnthropic
+from tests.mocks.embeddings_wire import vertex_predict
 from tests.mocks.gemini_upstream import MockGemini
 from tests.mocks.scripted import RecordedRequest, ScriptedUpstream, Served
 from tests.mocks.server_thread import Message, Receive, Send, ThreadedServer
@@ -31,7 +32,7 @@ _PATH = re.compile(
     r"([^/:]+):([A-Za-z]+)"
 )
 _ACTIONS = {
-    "google": ("generateContent", "streamGenerateContent", "countTokens"),
+    "google": ("generateContent", "streamGenerateContent", "countTokens", "predict"),
     "anthropic": ("rawPredict", "streamRawPredict"),
 }
 _GEMINI_KEY = "vertex-inner-key"
@@ -82,6 +83,11 @@ class MockVertex(Served, ScriptedUpstream[None]):
             return await _rpc(send, 400, "INVALID_ARGUMENT", f"Location {region} is not supported")
         if action not in _ACTIONS[publisher]:
             return await _rpc(send, 404, "NOT_FOUND", f"Method {action} not found")
+        if action == "predict":
+            status, answer = vertex_predict(request.json)
+            if isinstance(answer, str):
+                return await _rpc(send, status, "INVALID_ARGUMENT", answer)
+            return await _json(send, 200, answer)
         if publisher == "google":
             scope = _scope(f"/v1/models/{model}:{action}", request, {"x-goog-api-key": _GEMINI_KEY})
             return await self.gemini(scope, _replay(request.body, receive), send)

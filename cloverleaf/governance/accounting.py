@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from cloverleaf.core.usage import Usage
-from cloverleaf.governance.cost import PriceBook, cost_of
+from cloverleaf.governance.cost import CHAT, PriceBook, cost_of
 from cloverleaf.governance.counters import (
     CounterStore,
     Reservation,
@@ -63,15 +63,23 @@ class Accounting:
         return CURRENT.get() is not None
 
     def charge(
-        self, provider: str, model: str, usage: Usage | None, provider_key_id: str | None
+        self,
+        provider: str,
+        model: str,
+        usage: Usage | None,
+        provider_key_id: str | None,
+        request_type: str = CHAT,
     ) -> Charged:
-        """Price a finished request and settle its reservation, if it has one."""
+        """Price a finished request (at its request type's prices) and settle its reservation,
+        if it has one."""
         governed = CURRENT.get()
         snapshot = governed.snapshot if governed is not None else self._snapshot()
         key_id = governed.key.id if governed is not None else None
         cost: Decimal | None = None
         if usage is not None:
-            prices = self.prices.prices(snapshot, provider, model, provider_key_id, key_id)
+            prices = self.prices.prices(
+                snapshot, provider, model, provider_key_id, key_id, request_type=request_type
+            )
             cost = cost_of(prices.pricing, usage)
         if governed is not None:
             self.finish(governed, usage, cost)

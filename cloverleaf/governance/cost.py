@@ -31,6 +31,10 @@ _TIER_FIELDS = {
     "cache_creation_input_token_cost_above_200k_tokens": (200_000, "cache_write"),
     "cache_read_input_token_cost_above_200k_tokens": (200_000, "cache_read"),
 }
+#: request types billed by input alone (an embedding has no output tokens, and its catalogue
+#: entry no output price)
+CHAT = "chat_completion"
+INPUT_ONLY = frozenset({"embedding"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,13 @@ class Prices:
     overridden: bool
     #: the catalogue's largest output for the model (the worst case when a client sets none)
     max_output_tokens: int | None
+    request_type: str = CHAT
 
     @property
     def priced(self) -> bool:
-        return self.pricing.input is not None and self.pricing.output is not None
+        if self.pricing.input is None:
+            return False
+        return self.request_type in INPUT_ONLY or self.pricing.output is not None
 
 
 def prices_for(
@@ -53,7 +60,7 @@ def prices_for(
     provider: str,
     model: str,
     *,
-    request_type: str = "chat_completion",
+    request_type: str = CHAT,
     provider_key_id: str | None = None,
     virtual_key_id: str | None = None,
 ) -> Prices:
@@ -66,7 +73,8 @@ def prices_for(
             bare, request_type, provider, provider_key_id, virtual_key_id
         )
     pricing = apply_patch(base, override.patch) if override is not None else base
-    return Prices(pricing, override is not None, card.max_output_tokens if card else None)
+    bound = card.max_output_tokens if card is not None else None
+    return Prices(pricing, override is not None, bound, request_type)
 
 
 def apply_patch(base: Pricing, patch: Mapping[str, Decimal]) -> Pricing:
@@ -110,13 +118,20 @@ def cost_of(pricing: Pricing, usage: Usage) -> Decimal | None:
     )
 
 
-def worst_case_cost(pricing: Pricing, input_tokens: int, output_tokens: int) -> Decimal | None:
+def worst_case_cost(
+    pricing: Pricing, input_tokens: int, output_tokens: int, request_type: str = CHAT
+) -> Decimal | None:
     """The most a request can cost: every input token at the dearest input rate (a cache write
-    costs more than plain input) and every output token at the dearer of output and reasoning."""
+    costs more than plain input) and every output token at the dearer of output and reasoning.
+    An input-only request type (embeddings) costs its input alone and needs no output price."""
     prices = pricing.for_input(input_tokens)
-    if prices.input is None or prices.output is None:
+    if prices.input is None:
         return None
     input_rate = max(prices.input, prices.cache_write or prices.input)
+    if request_type in INPUT_ONLY:
+        return input_tokens * input_rate
+    if prices.output is None:
+        return None
     output_rate = max(prices.output, prices.reasoning or prices.output)
     return input_tokens * input_rate + output_tokens * output_rate
 
@@ -130,7 +145,7 @@ class PriceBook:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self._snapshot: GovernanceSnapshot | None = None
-        self._cache: dict[tuple[str, str, str | None, str | None], Prices] = {}
+        self._cache: dict[tuple[str, str, str | None, str | None, str], Prices] = {}
 
     def prices(
         self,
@@ -139,10 +154,13 @@ class PriceBook:
         model: str,
         provider_key_id: str | None = None,
         virtual_key_id: str | None = None,
+        *,
+        request_type: str = CHAT,
     ) -> Prices:
+        """`request_type` picks the overrides that apply (seed 002's `request_types`)."""
         if snapshot is not self._snapshot:
             self._snapshot, self._cache = snapshot, {}
-        entry = (provider, model, provider_key_id, virtual_key_id)
+        entry = (provider, model, provider_key_id, virtual_key_id, request_type)
         found = self._cache.get(entry)
         if found is None:
             if len(self._cache) >= self.MAX_CACHED:
@@ -152,6 +170,7 @@ class PriceBook:
                 snapshot,
                 provider,
                 model,
+                request_type=request_type,
                 provider_key_id=provider_key_id,
                 virtual_key_id=virtual_key_id,
             )

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from cloverleaf.config.server import GovernanceSettings
 from cloverleaf.core.errors import GatewayError
-from cloverleaf.governance.cost import PriceBook, worst_case_cost
+from cloverleaf.governance.cost import CHAT, INPUT_ONLY, PriceBook, worst_case_cost
 from cloverleaf.governance.counters import (
     MAX_UNITS,
     Charge,
@@ -47,15 +47,24 @@ class Enforcer:
         #: other client credentials (LLM Proxy project tokens, ...) that satisfy "a key is
         #: required" without being a virtual key; their own checks run in their handlers
         self.recognizes: Callable[[list[str]], bool] | None = None
+        #: whether any such credential exists: then, as with virtual keys, one is required
+        self.others_exist: Callable[[], bool] | None = None
 
     def active(self, snapshot: GovernanceSnapshot) -> bool:
         """Whether a request needs looking at at all; False keeps the keyless path as it was."""
-        return self._always or bool(snapshot.virtual_keys)
+        return self._always or self._keys_exist(snapshot)
+
+    def _keys_exist(self, snapshot: GovernanceSnapshot) -> bool:
+        return bool(snapshot.virtual_keys) or (
+            self.others_exist is not None and self.others_exist()
+        )
 
     def admit(
         self, snapshot: GovernanceSnapshot, candidates: list[str]
     ) -> GovernedRequest | GatewayError | None:
-        required = self._always or (not self._never and bool(snapshot.virtual_keys))
+        """The virtual key's governed request; None when the request presents none and needs
+        none, or presents another recognized credential (checked by its owner next)."""
+        required = self._always or (not self._never and self._keys_exist(snapshot))
         found = find_virtual_key(snapshot, candidates, required)
         if found is None:
             return None
@@ -86,8 +95,10 @@ class Enforcer:
         targets: Sequence[Target],
         input_tokens: int,
         max_tokens: int | None,
+        request_type: str = CHAT,
     ) -> None:
-        """Charge every covering counter, or raise the 429/503/403 the client gets."""
+        """Charge every covering counter, or raise the 429/503/403 the client gets.
+        `request_type` prices the worst case (an embedding costs its input alone)."""
         first = targets[0]
         covering = self._covering.covering(
             governed.snapshot, governed.key, first.route.name, first.model
@@ -96,10 +107,12 @@ class Enforcer:
             governed.finished = True
             return
         worst_units = 0
-        output_tokens = max_tokens
+        output_tokens = 0 if request_type in INPUT_ONLY else max_tokens
         if covering.budgets or output_tokens is None:
             for target in targets:
-                cost, bound = self._worst_case(governed, target, input_tokens, max_tokens)
+                cost, bound = self._worst_case(
+                    governed, target, input_tokens, output_tokens, request_type
+                )
                 if covering.budgets:
                     if cost is None:
                         raise _unpriced(governed, target)
@@ -117,13 +130,25 @@ class Enforcer:
         governed.reservation = outcome
 
     def _worst_case(
-        self, governed: GovernedRequest, target: Target, input_tokens: int, max_tokens: int | None
+        self,
+        governed: GovernedRequest,
+        target: Target,
+        input_tokens: int,
+        max_tokens: int | None,
+        request_type: str,
     ) -> tuple[Decimal | None, int]:
         prices = self.prices.prices(
-            governed.snapshot, target.route.name, target.model, virtual_key_id=governed.key.id
+            governed.snapshot,
+            target.route.name,
+            target.model,
+            virtual_key_id=governed.key.id,
+            request_type=request_type,
         )
-        bound = max_tokens or prices.max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS
-        return worst_case_cost(prices.pricing, input_tokens, bound), bound
+        if request_type in INPUT_ONLY:
+            bound = 0
+        else:
+            bound = max_tokens or prices.max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS
+        return worst_case_cost(prices.pricing, input_tokens, bound, request_type), bound
 
 
 def _unpriced(governed: GovernedRequest, target: Target) -> GatewayError:

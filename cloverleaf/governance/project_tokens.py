@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.governance.project_context import ProjectGrant
 from cloverleaf.storage.llm_proxy_repository import (
     LlmProxyRepository,
     Project,
@@ -25,6 +26,8 @@ from cloverleaf.storage.llm_proxy_repository import (
     Usage,
     hash_token,
 )
+
+__all__ = ["ProjectGrant", "ProjectTokens"]
 
 log = logging.getLogger("cloverleaf.governance.project_tokens")
 
@@ -34,15 +37,6 @@ FLUSH_INTERVAL_S = 1.0
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectGrant:
-    """What an accepted token gives the request: the key to call OpenAI with."""
-
-    token_id: str
-    project_id: str
-    upstream_key: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,17 @@ def project_tokens_for(
     return ProjectTokens(LlmProxyRepository(engine, Sealer(load_master_key(env, data_dir))))
 
 
+#: where seed 003's management API lives: its admin-auth failures answer in its error shape
+MANAGE_PREFIX = "/manage/"
+
+
+async def send_llm_proxy_error(send: Send, request_id: str, error: GatewayError) -> None:
+    """`error` in seed 003's shape (`error`, `code`, `message`), with its headers."""
+    extra = [(name.encode(), value.encode()) for name, value in error.headers]
+    headers = response_headers(b"application/json", request_id, extra)
+    await send_bytes(send, error.status, headers, render_error(error))
+
+
 def _guarded(action: _Action) -> Handler:
     """Every outcome is JSON in seed 003's error shape; a crash is a 500 whose details stay in
     the log."""
@@ -51,14 +62,12 @@ def _guarded(action: _Action) -> Handler:
         try:
             status, payload = await action(request, path_params(request))
         except GatewayError as error:
-            headers = response_headers(b"application/json", request.request_id)
-            await send_bytes(send, error.status, headers, render_error(error))
+            await send_llm_proxy_error(send, request.request_id, error)
             return
         except Exception:
             log.exception("management request %s %s failed", request.method, request.path)
-            headers = response_headers(b"application/json", request.request_id)
             internal = GatewayError(500, "internal error", code="internal_error")
-            await send_bytes(send, 500, headers, render_error(internal))
+            await send_llm_proxy_error(send, request.request_id, internal)
             return
         if status == 204:
             await send_bytes(send, 204, [(b"x-request-id", request.request_id.encode())], b"")

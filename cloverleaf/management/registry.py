@@ -87,8 +87,9 @@ class RouteTable:
         return exact + [t.route for t in self._templates] + self._prefixed
 
     def add(self, route: Route) -> None:
-        if route.prefix:
+        if route.prefix:  # the longest prefix wins, whatever the order routes were added in
             self._prefixed.append(route)
+            self._prefixed.sort(key=lambda r: -len(r.path))
             return
         if not route.params:
             if (route.method, route.path) in self._exact:

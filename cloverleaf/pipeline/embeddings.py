@@ -79,8 +79,10 @@ async def run_embeddings(
     )
     for target in targets:
         _check(target, client.request)
-    # embeddings produce no output: 1 is the smallest output bound the reservation takes
-    await enforcer.reserve(governed, targets, client.request.estimated_tokens(), 1)
+    # embeddings produce no output: reserved and priced at their input alone
+    await enforcer.reserve(
+        governed, targets, client.request.estimated_tokens(), 0, request_type=REQUEST_TYPE
+    )
     try:
         return await _run(gateway, client, request_id, targets)
     finally:
@@ -128,6 +130,7 @@ async def _run(
                 remote_ms=remote_ms,
                 usage=usage,
                 provider_key_id=opened.key.id,
+                request_type=REQUEST_TYPE,
             )
         )
 

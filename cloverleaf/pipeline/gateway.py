@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from cloverleaf.core.errors import GatewayError
 from cloverleaf.core.usage import Usage
+from cloverleaf.governance.project_context import GRANT
 from cloverleaf.pipeline.models import ModelLister
 from cloverleaf.routing.table import RoutingTable, Target
 from cloverleaf.transport.base import Transport
@@ -40,6 +41,8 @@ class RequestRecord:
     unpriced: bool = False
     #: the upstream key that served the request (its pricing overrides apply)
     provider_key_id: str | None = None
+    #: Bifrost's request type (`chat_completion`, `embedding`): picks the prices that apply
+    request_type: str = "chat_completion"
 
 
 #: receives every finished request's record (accounting, the request log); must not block
@@ -71,11 +74,18 @@ class Gateway:
         return self.table.resolve(model)
 
     def record(self, record: RequestRecord) -> None:
+        grant = GRANT.get()
+        if grant is not None and record.client_key_id is None:
+            record = replace(record, client_key_id=f"llm-proxy-token:{grant.token_id}")
         accounting = self.accounting
         if accounting is not None and (self.sinks or accounting.pending()):
             try:
                 charged = accounting.charge(
-                    record.provider, record.model, record.usage, record.provider_key_id
+                    record.provider,
+                    record.model,
+                    record.usage,
+                    record.provider_key_id,
+                    record.request_type,
                 )
                 record = replace(
                     record,

@@ -6,9 +6,10 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.governance.project_context import GRANT, PROJECT_PROVIDER, ProjectGrant
 from cloverleaf.providers.chat_adapters import FollowUp
 from cloverleaf.routing.keys import UpstreamKey
 from cloverleaf.routing.retry import (
@@ -67,10 +68,13 @@ async def open_upstream(
     sending anything can still be retried or fallen back from.
     """
     last: GatewayError | None = None
+    grant = GRANT.get()
     for target in targets:
         route = target.route
         for attempt in range(route.max_retries + 1):
             key = route.picker.choose(target.model, rng)
+            if grant is not None and route.name == PROJECT_PROVIDER:
+                key = project_key(key, grant)
             if key is None:
                 last = no_key_error(target)
                 break
@@ -88,6 +92,26 @@ async def open_upstream(
                 await sleep(wait)
     assert last is not None, "open_upstream needs at least one target"
     raise final_error(last)
+
+
+def project_key(key: UpstreamKey | None, grant: ProjectGrant) -> UpstreamKey:
+    """An LLM Proxy project's own upstream key in place of the provider's: the provider key's
+    settings (base URL, aliases) stay, its credential goes; a provider with no key gets one
+    made from the grant alone."""
+    if key is not None:
+        return replace(
+            key, secret=grant.upstream_key, id=grant.key_id, name=grant.key_id, token_source=None
+        )
+    return UpstreamKey(
+        id=grant.key_id,
+        name=grant.key_id,
+        secret=grant.upstream_key,
+        weight=1.0,
+        models=frozenset(),
+        blacklisted_models=frozenset(),
+        aliases={},
+        server_url=None,
+    )
 
 
 async def _attempt(

@@ -17,10 +17,17 @@ from cloverleaf.governance.cost import PriceBook
 from cloverleaf.governance.enforce import Enforcer
 from cloverleaf.governance.enforce_context import CURRENT, GovernedRequest
 from cloverleaf.governance.enforce_counters import counters_for
+from cloverleaf.governance.project_context import GRANT, ProjectGrant
+from cloverleaf.governance.project_tokens import ProjectTokens
 from cloverleaf.governance.store import GovernanceStore
 from cloverleaf.management.handlers import ManagementHandlers
 from cloverleaf.management.http import send_bifrost_error
 from cloverleaf.management.live import LiveConfig
+from cloverleaf.management.llm_proxy_routes import (
+    MANAGE_PREFIX,
+    project_tokens_for,
+    send_llm_proxy_error,
+)
 from cloverleaf.management.registry import Match, Policy
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.admin_auth import AdminAuth
@@ -59,9 +66,17 @@ class CloverleafApp:
         self.live = LiveConfig(gateway, self.store.repository, file_config, env)
         governance = GovernanceRepository(self.store.engine)
         self.governance = GovernanceStore(governance, self.live.changed)
-        self.live_usage = _govern(gateway, settings, env, self.governance)
+        self.project_tokens = project_tokens_for(self.store.engine, env, settings.data_dir)
+        self.live_usage = _govern(gateway, settings, env, self.governance, self.project_tokens)
         handlers = ManagementHandlers(self.live)
-        self.routes = build_routes(gateway, settings, draining, handlers, self.governance)
+        self.routes = build_routes(
+            gateway,
+            settings,
+            draining,
+            handlers,
+            self.governance,
+            project_tokens=self.project_tokens,
+        )
         oidc = verifier_from_settings(settings, gateway.transport)
         self.admin = AdminAuth(settings.admin_key, oidc)
         self.client_auth = ClientAuth(oidc) if oidc is not None else None
@@ -79,7 +94,10 @@ class CloverleafApp:
             if policy is Policy.ADMIN:
                 denied = await self.admin.check(request)
                 if denied is not None:
-                    await send_bifrost_error(send, request.request_id, denied)
+                    if request.path.startswith(MANAGE_PREFIX):  # seed 003's own error shape
+                        await send_llm_proxy_error(send, request.request_id, denied)
+                    else:
+                        await send_bifrost_error(send, request.request_id, denied)
                     return
             elif policy is Policy.CLIENT:
                 if self.client_auth is not None:
@@ -87,17 +105,16 @@ class CloverleafApp:
                     if denied is not None:
                         await send_client_auth_error(send, request, denied)
                         return
-                enforcer = self.gateway.enforcer
-                snapshot = self.governance.snapshot
-                if enforcer is not None and enforcer.active(snapshot):
-                    bearer = self.client_auth is None  # else Authorization holds the JWT
-                    admitted = enforcer.admit(snapshot, presented_keys(request, bearer))
-                    if isinstance(admitted, GatewayError):
-                        await send_client_auth_error(send, request, admitted)
-                        return
-                    if admitted is not None:
-                        await self._governed(match, request, send, admitted)
-                        return
+                admitted = self._admit(request)
+                if isinstance(admitted, GatewayError):
+                    await send_client_auth_error(send, request, admitted)
+                    return
+                if isinstance(admitted, GovernedRequest):
+                    await self._governed(match, request, send, admitted)
+                    return
+                if admitted is not None:
+                    await self._granted(match, request, send, admitted)
+                    return
             elif policy is not Policy.PUBLIC:
                 await send_openai_error(send, request.request_id, GatewayError(403, "forbidden"))
                 return
@@ -106,6 +123,38 @@ class CloverleafApp:
             await match.route.handler(request, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+
+    def _admit(self, request: HttpRequest) -> GovernedRequest | ProjectGrant | GatewayError | None:
+        """The client credential a request presents: a virtual key, else an LLM Proxy project
+        token (counted here), else nothing when none is required; or the 401/403/429 it gets.
+        Memory only: no await, so a token's count and its check cannot interleave."""
+        enforcer = self.gateway.enforcer
+        snapshot = self.governance.snapshot
+        tokens = self.project_tokens
+        if not (enforcer is not None and enforcer.active(snapshot)) and not tokens.has_tokens:
+            return None
+        bearer = self.client_auth is None  # else Authorization holds the JWT
+        candidates = presented_keys(request, bearer)
+        if enforcer is not None:
+            admitted = enforcer.admit(snapshot, candidates)
+            if admitted is not None:
+                return admitted
+        try:
+            return tokens.resolve_first(candidates)
+        except GatewayError as error:
+            return error
+
+    async def _granted(
+        self, match: Match, request: HttpRequest, send: Send, grant: ProjectGrant
+    ) -> None:
+        """Serve with the project in context: its upstream key replaces OpenAI's."""
+        if match.params:
+            request.scope["path_params"] = match.params
+        token = GRANT.set(grant)
+        try:
+            await match.route.handler(request, send)
+        finally:
+            GRANT.reset(token)
 
     async def _governed(
         self, match: Match, request: HttpRequest, send: Send, governed: GovernedRequest
@@ -138,6 +187,8 @@ class CloverleafApp:
         self.gateway.sinks.append(self.request_log.sink)
         await self.live.reload()
         await self.governance.reload()
+        await self.project_tokens.reload()
+        self.project_tokens.start()
         self.live_usage.start()
         self._feed = ChangeFeed(self.store.repository, self._changed, self.settings.redis_url)
         self.live.feed = self._feed
@@ -156,6 +207,10 @@ class CloverleafApp:
         await self.live_usage.aclose()
         await self.gateway.aclose()
         await self.request_log.aclose(self.settings.grace_period_s)  # needs the engine: first
+        try:  # persists the last token counts: needs the engine too
+            await self.project_tokens.aclose()
+        except Exception as exc:  # the database is gone: the counts are lost, say so
+            log.warning("project token usage not persisted at shutdown: %s", exc)
         await self.store.aclose()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -178,15 +233,22 @@ class CloverleafApp:
 
 
 def _govern(
-    gateway: Gateway, settings: ServerSettings, env: Mapping[str, str], store: GovernanceStore
+    gateway: Gateway,
+    settings: ServerSettings,
+    env: Mapping[str, str],
+    store: GovernanceStore,
+    project_tokens: ProjectTokens,
 ) -> LiveUsage:
     """Put governance on the request path: counters (Redis when configured, else memory),
-    prices (catalogue + overrides), the enforcer and the accounting of finished requests."""
+    prices (catalogue + overrides), the enforcer (which lets project tokens through, and needs
+    a client key once any exists) and the accounting of finished requests."""
     config = governance_settings_from_env(env)
     counters = counters_for(settings.redis_url, config)
     prices = PriceBook(catalogue_from_env(env))
     exposed = not is_loopback(settings.host) and not settings.enable_auth
     gateway.enforcer = Enforcer(counters, prices, config, exposed)
+    gateway.enforcer.recognizes = project_tokens.recognizes
+    gateway.enforcer.others_exist = lambda: project_tokens.has_tokens
     gateway.accounting = Accounting(counters, prices, lambda: store.snapshot)
     live = LiveUsage(counters, lambda: store.snapshot)
     store.usage_for = live.view

@@ -15,6 +15,7 @@ from cloverleaf.formats.openai_chat.errors import render_error as openai_error
 from cloverleaf.server.admin_auth import bearer_token
 from cloverleaf.server.asgi import HttpRequest, Send
 from cloverleaf.server.gemini_routes import MODEL_PREFIXES
+from cloverleaf.server.inference_gateway_routes import render_error as inference_gateway_error
 from cloverleaf.server.oidc import OidcVerifier, invalid_token
 from cloverleaf.server.respond import send_error_body
 
@@ -58,11 +59,18 @@ class ClientAuth:
 
 
 def renderer_for(path: str) -> Renderer:
-    """The error dialect of an inference path (the route table mounts each dialect's paths)."""
+    """The error dialect of an inference path (the route table mounts each dialect's paths;
+    OmniRoute mounts them again under `/api/v1`, Inference Gateway answers `{error}`)."""
+    if path == "/llms" or path.startswith("/llms/"):
+        return inference_gateway_error
     if path.endswith(("/v1/messages", "/v1/messages/count_tokens")):
         return anthropic_error
-    if path.startswith(MODEL_PREFIXES) or path.endswith("/v1beta/models"):
+    if path.startswith((*MODEL_PREFIXES, "/api/v1beta/")) or path.endswith("/v1beta/models"):
         return gemini_error
+    if path.startswith("/api/v1/api/"):
+        return ollama_error
+    if path == "/api/v1" or path.startswith("/api/v1/"):
+        return openai_error
     if path.startswith("/api/"):
         return ollama_error
     return openai_error

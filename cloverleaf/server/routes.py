@@ -7,6 +7,7 @@ from collections.abc import Callable
 from cloverleaf.config.server import ServerSettings
 from cloverleaf.formats.anthropic.dialect import AnthropicDialect
 from cloverleaf.formats.ollama.dialect import OllamaDialect, OllamaGenerateDialect
+from cloverleaf.governance.project_tokens import ProjectTokens
 from cloverleaf.governance.store import GovernanceStore
 from cloverleaf.management.governance_routes import governance_routes
 from cloverleaf.management.handlers import ManagementHandlers
@@ -18,10 +19,15 @@ from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.count_routes import CountTokensRoute, anthropic_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
 from cloverleaf.server.embeddings_routes import EmbeddingRoutes
+from cloverleaf.server.extra_routes import ExtraRoutes
 from cloverleaf.server.gemini_routes import MODEL_PREFIXES, GeminiRoutes
 from cloverleaf.server.health import HealthRoute
+from cloverleaf.server.inference_gateway_routes import InferenceGatewayRoutes
 from cloverleaf.server.ollama_meta import OllamaMetaRoutes
+from cloverleaf.server.omniroute_routes import omniroute_routes
 from cloverleaf.server.openai_routes import OpenAIRoutes
+from cloverleaf.server.passthrough_routes import METHODS as PASSTHROUGH_METHODS
+from cloverleaf.server.passthrough_routes import PassthroughRoute
 
 __all__ = ["Handler", "RouteTable", "build_routes"]
 
@@ -43,6 +49,8 @@ def build_routes(
     draining: Callable[[], bool],
     management: ManagementHandlers,
     governance: GovernanceStore,
+    *,
+    project_tokens: ProjectTokens | None = None,
 ) -> RouteTable:
     table = RouteTable()
     openai = OpenAIRoutes(gateway, settings)
@@ -84,17 +92,38 @@ def build_routes(
     for prefix in OPENAI_PREFIXES:
         table.add(_client("POST", f"{prefix}/v1/embeddings", embeddings.openai, "Embeddings"))
     table.add(_client("POST", "/api/embed", embeddings.ollama, "Embeddings (Ollama)"))
+    # legacy completions, moderations, rerank (issue 6)
+    extra = ExtraRoutes(gateway, settings)
+    for prefix in OPENAI_PREFIXES:
+        table.add(_client("POST", f"{prefix}/v1/completions", extra.completions, "Completions"))
+        table.add(_client("POST", f"{prefix}/v1/moderations", extra.moderations, "Moderations"))
+        table.add(_client("POST", f"{prefix}/v1/rerank", extra.rerank, "Rerank"))
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add(_client("GET", "/api/tags", ollama.tags))
     table.add(_client("GET", "/api/version", ollama.version))
     table.add(_client("POST", "/api/show", ollama.show))
+    # Inference Gateway face (seed 001) and OmniRoute's inference paths (seed 004)
+    llms = InferenceGatewayRoutes(gateway, settings)
+    table.add(_client("GET", "/llms", llms.list_all, "Inference Gateway: all models"))
+    table.add(_client("GET", "/llms/{provider}", llms.list_provider, "Inference Gateway: models"))
+    table.add(_client("POST", "/llms/{provider}/generate", llms.generate, "Inference Gateway"))
+    for route in omniroute_routes(gateway, settings):
+        table.add(route)
     for route in management_routes(management):
         table.add(route)
     for route in governance_routes(governance, gateway):
         table.add(route)
     # LLM Proxy projects/tokens (seed 003) and OmniRoute's /api/keys (C8)
-    for route in client_key_routes(governance, gateway, settings.data_dir):
+    for route in client_key_routes(
+        governance, gateway, settings.data_dir, project_tokens=project_tokens
+    ):
         table.add(route)
+    # LLM Proxy's /v1/{path} pass-through (C12): a prefix route, tried after every exact and
+    # template route, so it serves only what nothing else does; registered last but the docs
+    passthrough = PassthroughRoute(gateway, settings)
+    for method in PASSTHROUGH_METHODS:
+        summary = "LLM Proxy pass-through to the openai provider"
+        table.add(Route(method, "/v1/", passthrough.handle, Policy.CLIENT, summary, prefix=True))
     for route in OpenApiRoutes(table).routes():
         table.add(route)
     return table

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from tests.mocks.embeddings_wire import cohere_embed
+from tests.mocks.extra_ops_wire import cohere_rerank
 from tests.mocks.scripted import wait_disconnect
 from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
 
@@ -206,11 +207,14 @@ class MockCohere(ThreadedServer):
 
     async def _route(self, request: RecordedRequest, receive: Receive, send: Send) -> None:
         embed = request.method == "POST" and request.path == "/v2/embed"
-        if not embed and (request.method != "POST" or request.path != "/v2/chat"):
+        rerank = request.method == "POST" and request.path == "/v2/rerank"
+        if not (embed or rerank) and (request.method != "POST" or request.path != "/v2/chat"):
             return await _send(send, 404, {"message": f"path {request.path!r} not found"})
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         if scheme != "Bearer" or not key or (self.api_key is not None and key != self.api_key):
             return await _send(send, 401, {"message": "invalid api token"})
+        if rerank:
+            return await _send(send, *cohere_rerank(request.json))
         if embed:
             status, answer = cohere_embed(request.json)
             return await _send(

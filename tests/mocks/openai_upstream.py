@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from tests.mocks.embeddings_wire import openai_embeddings
+from tests.mocks.extra_ops_wire import jina_rerank, openai_completion, openai_moderation
 from tests.mocks.scripted import ModelCatalog, Served
 from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
 from tests.mocks.server_thread import Receive, Send, ThreadedServer
@@ -33,6 +34,12 @@ _BAD_JSON = (
     " your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was"
     " not valid JSON.)"
 )
+
+_OPERATIONS: dict[str, Any] = {
+    "/v1/completions": openai_completion,
+    "/v1/moderations": openai_moderation,
+    "/v1/rerank": jina_rerank,
+}
 
 
 @dataclass(frozen=True)
@@ -240,6 +247,11 @@ class OpenAIUpstream(ModelCatalog[Reply]):
                     send, Error(status, answer["message"], param=answer["param"])
                 )
             return await self._json(send, 200, answer)
+        if method == "POST" and path in _OPERATIONS:  # completions, moderations, rerank
+            status, answer = _OPERATIONS[path](request.json)
+            if isinstance(answer, bytes):  # a whole completion stream
+                return await self._send(send, status, answer, [(b"content-type", SSE_CONTENT_TYPE)])
+            return await self._json(send, status, answer)
         if method == "GET" and path == "/v1/models":
             ids = self._model_ids()
             model = {"object": "model", "created": 1686935002, "owned_by": "system"}

@@ -188,3 +188,27 @@ def test_price_book_follows_the_snapshot() -> None:
     assert book.prices(first, "openai", "gpt-x").pricing.output == D("0.1")
     second = snapshot(override("global", "0.2"))
     assert book.prices(second, "openai", "gpt-x").pricing.output == D("0.2")
+
+
+def test_embeddings_are_priced_by_input_alone() -> None:
+    """An embedding model's card has an input price only: priced as an embedding, unpriced as
+    a chat completion (a chat needs an output price)."""
+    embedder = Pricing(input=D("0.00000002"))
+    catalogue = Catalogue([card("embed-x", embedder)])
+    as_embedding = prices_for(catalogue, snapshot(), "openai", "embed-x", request_type="embedding")
+    assert as_embedding.priced
+    assert not prices_for(catalogue, snapshot(), "openai", "embed-x").priced
+    assert worst_case_cost(embedder, 1000, 0, "embedding") == 1000 * D("0.00000002")
+    assert worst_case_cost(embedder, 1000, 10) is None
+    assert cost_of(embedder, Usage(prompt_tokens=7, completion_tokens=0)) == 7 * D("0.00000002")
+
+
+def test_price_book_looks_up_by_request_type() -> None:
+    """The override for embeddings applies to embeddings only, and the book keeps the two
+    apart in its cache."""
+    book = PriceBook(Catalogue([card("gpt-x", BASE)]))
+    overrides = snapshot(override("global", "0.9", request_types=("embedding",)))
+    assert book.prices(overrides, "openai", "gpt-x").pricing.output == BASE.output
+    embedding = book.prices(overrides, "openai", "gpt-x", request_type="embedding")
+    assert embedding.pricing.output == D("0.9")
+    assert book.prices(overrides, "openai", "gpt-x").pricing.output == BASE.output

@@ -1,0 +1,1 @@
+"""OpenAI's legacy Completions API (`POST /v1/completions`) as a client dialect."""

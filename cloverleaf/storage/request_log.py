@@ -117,6 +117,7 @@ class RequestLogWriter:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"request log batch size must be 1..{MAX_BATCH}")
         self._insert = _insert_for(engine.dialect.name)
+        self._sqlite = engine.dialect.name == "sqlite"
         self.engine = engine
         self.spool = spool
         self.batch_size = batch_size
@@ -273,7 +274,11 @@ class RequestLogWriter:
 
     async def _write(self, rows: Sequence[Row]) -> None:
         async with asyncio.timeout(self.write_timeout_s), self.engine.begin() as connection:
-            await connection.execute(self._insert, list(rows))
+            if self._sqlite:  # the driver's own executemany: no per-row SQLAlchemy processing
+                values = [tuple(row[column] for column in _COLUMNS) for row in rows]
+                await connection.exec_driver_sql(_SQLITE_INSERT, values)
+            else:
+                await connection.execute(self._insert, list(rows))
         self.written += len(rows)
 
     async def _spill(self, rows: list[Row]) -> None:
@@ -309,6 +314,14 @@ class RequestLogWriter:
                 self.dropped,
             )
             self._dropped_in_burst = 0
+
+
+_COLUMNS = tuple(column.name for column in request_log.columns)
+#: rows are plain values (text, numbers, booleans), so sqlite3 binds them as they are
+_SQLITE_INSERT = (
+    f"INSERT INTO {request_log.name} ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)}) ON CONFLICT (request_id) DO NOTHING"
+)
 
 
 def _insert_for(dialect: str) -> Insert:

@@ -14,10 +14,10 @@ from cloverleaf.core.errors import GatewayError
 from cloverleaf.formats.openai_chat.request import BodyRewrite, upstream_body
 from cloverleaf.pipeline.chat import input_estimate, requested_max_tokens
 from cloverleaf.pipeline.client_chat import ClientChat
-from cloverleaf.pipeline.completions_targets import run_targeted
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.pipeline.passthrough import adds_stream_usage, passthrough_result
 from cloverleaf.pipeline.result import ChatResult
+from cloverleaf.pipeline.targets import run_targeted
 from cloverleaf.pipeline.translate import translated_request, translated_result
 from cloverleaf.providers.auth import auth_headers
 from cloverleaf.routing.attempts import open_upstream

@@ -24,8 +24,9 @@ from cloverleaf.core.embeddings import (
 from cloverleaf.core.errors import GatewayError, bad_request
 from cloverleaf.core.usage import Usage
 from cloverleaf.formats.openai_chat.embeddings import PeekedEmbedding, forwarded_body
-from cloverleaf.governance.enforce_context import CURRENT
-from cloverleaf.pipeline.gateway import Gateway, RequestRecord
+from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.pipeline.result import record_of
+from cloverleaf.pipeline.targets import run_targeted
 from cloverleaf.providers.auth import auth_headers
 from cloverleaf.providers.registry_embeddings import embedding_adapter
 from cloverleaf.providers.spec_embeddings import EmbeddingAdapter, EmbeddingAnswer, EmbeddingCall
@@ -62,38 +63,24 @@ class EmbeddingResult:
 async def run_embeddings(
     gateway: Gateway, client: ClientEmbedding, request_id: str
 ) -> EmbeddingResult:
-    governed = CURRENT.get()
-    if governed is None:
-        names = (client.request.model, *client.fallbacks)
-        targets = [await gateway.resolve(name) for name in names]
+    async def run(targets: list[Target]) -> EmbeddingResult:
         return await _run(gateway, client, request_id, targets)
-    enforcer, accounting = gateway.enforcer, gateway.accounting
-    assert enforcer is not None and accounting is not None, "a governed request needs both"
-    targets = await enforcer.targets(
-        governed,
-        gateway.table,
-        gateway.resolve,
+
+    return await run_targeted(
+        gateway,
         client.request.model,
         client.fallbacks,
-        rng=gateway.rng,
+        check=lambda target: _check(target, client.request),
+        # embeddings produce no output: reserved and priced at their input alone
+        estimate=lambda: (client.request.estimated_tokens(), 0),
+        run=run,
+        request_type=REQUEST_TYPE,
     )
-    for target in targets:
-        _check(target, client.request)
-    # embeddings produce no output: reserved and priced at their input alone
-    await enforcer.reserve(
-        governed, targets, client.request.estimated_tokens(), 0, request_type=REQUEST_TYPE
-    )
-    try:
-        return await _run(gateway, client, request_id, targets)
-    finally:
-        accounting.close(governed)  # a no-op once the record settled it
 
 
 async def _run(
     gateway: Gateway, client: ClientEmbedding, request_id: str, targets: list[Target]
 ) -> EmbeddingResult:
-    for target in targets:
-        _check(target, client.request)
     opened = await open_upstream(
         targets, lambda t, k: _build(client, t, k, 0), gateway.transport, gateway.rng
     )
@@ -121,16 +108,14 @@ async def _run(
         raise
     finally:
         gateway.record(
-            RequestRecord(
-                request_id=request_id,
-                provider=target.route.name,
-                model=target.model,
-                status=status,
-                stream=False,
-                remote_ms=remote_ms,
-                usage=usage,
-                provider_key_id=opened.key.id,
+            record_of(
+                opened,
+                request_id,
+                False,
+                usage,
+                status,
                 request_type=REQUEST_TYPE,
+                remote_ms=remote_ms,
             )
         )
 

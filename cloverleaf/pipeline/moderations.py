@@ -15,8 +15,9 @@ import orjson
 from cloverleaf.core.errors import GatewayError, bad_request
 from cloverleaf.formats.json_body import parse_json_object
 from cloverleaf.formats.openai_chat.request import _fallbacks as fallbacks_of
-from cloverleaf.pipeline.completions_targets import run_targeted
-from cloverleaf.pipeline.gateway import Gateway, RequestRecord
+from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.pipeline.result import record_of
+from cloverleaf.pipeline.targets import run_targeted
 from cloverleaf.providers.auth import auth_headers
 from cloverleaf.routing.attempts import open_upstream
 from cloverleaf.routing.keys import UpstreamKey
@@ -110,15 +111,5 @@ async def _run(
         raise
     finally:
         gateway.record(
-            RequestRecord(
-                request_id=request_id,
-                provider=opened.target.route.name,
-                model=opened.target.model,
-                status=status,
-                stream=False,
-                remote_ms=opened.remote_ms,
-                usage=None,
-                provider_key_id=opened.key.id,
-                request_type=REQUEST_TYPE,
-            )
+            record_of(opened, request_id, False, None, status, request_type=REQUEST_TYPE)
         )

@@ -9,8 +9,9 @@ import orjson
 
 from cloverleaf.core.errors import GatewayError, bad_request
 from cloverleaf.core.usage import Usage
-from cloverleaf.pipeline.completions_targets import run_targeted
-from cloverleaf.pipeline.gateway import Gateway, RequestRecord
+from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.pipeline.result import record_of
+from cloverleaf.pipeline.targets import run_targeted
 from cloverleaf.providers.auth import auth_headers
 from cloverleaf.providers.registry_rerank import rerank_adapter
 from cloverleaf.providers.spec_rerank import RerankAdapter, RerankRequest, RerankResponse
@@ -108,17 +109,7 @@ async def _run(
         raise
     finally:
         gateway.record(
-            RequestRecord(
-                request_id=request_id,
-                provider=target.route.name,
-                model=target.model,
-                status=status,
-                stream=False,
-                remote_ms=opened.remote_ms,
-                usage=usage,
-                provider_key_id=opened.key.id,
-                request_type=REQUEST_TYPE,
-            )
+            record_of(opened, request_id, False, usage, status, request_type=REQUEST_TYPE)
         )
 
 

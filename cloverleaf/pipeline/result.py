@@ -20,15 +20,24 @@ class ChatResult:
 
 
 def record_of(
-    opened: Opened, request_id: str, stream: bool, usage: Usage | None, status: int = 200
+    opened: Opened,
+    request_id: str,
+    stream: bool,
+    usage: Usage | None,
+    status: int = 200,
+    *,
+    request_type: str = "chat_completion",
+    remote_ms: float | None = None,
 ) -> RequestRecord:
+    """`remote_ms`: when one answer took several upstream calls (embeddings in batches)."""
     return RequestRecord(
         request_id=request_id,
         provider=opened.target.route.name,
         model=opened.target.model,
         status=status,
         stream=stream,
-        remote_ms=opened.remote_ms,
+        remote_ms=opened.remote_ms if remote_ms is None else remote_ms,
         usage=usage,
         provider_key_id=opened.key.id,
+        request_type=request_type,
     )

@@ -1,5 +1,5 @@
-"""Targets and reservation for the operations beside chat and embeddings (legacy completions,
-moderations, rerank): the same routing and governance, one place for the three of them."""
+"""Targets and reservation for the operations beside chat (embeddings, legacy completions,
+moderations, rerank): the same routing and governance, in one place."""
 
 from __future__ import annotations
 

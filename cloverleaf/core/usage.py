@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 
@@ -17,6 +18,11 @@ class Usage:
     cached_tokens: int = 0
     reasoning_tokens: int = 0
     cache_write_tokens: int = 0
+    #: units billed by something other than tokens (0 where the operation has none): images
+    #: generated, seconds of audio transcribed, characters of text spoken
+    images: int = 0
+    audio_seconds: Decimal = Decimal(0)
+    characters: int = 0
 
     @property
     def uncached_prompt_tokens(self) -> int:

@@ -98,6 +98,12 @@ def build_routes(
         table.add(_client("POST", f"{prefix}/v1/completions", extra.completions, "Completions"))
         table.add(_client("POST", f"{prefix}/v1/moderations", extra.moderations, "Moderations"))
         table.add(_client("POST", f"{prefix}/v1/rerank", extra.rerank, "Rerank"))
+    # issue 6 operations with modules of their own: each adds its routes (OpenAI paths, the
+    # `/openai` prefix and OmniRoute's `/api/v1` paths) right below its marker
+    # -- responses --
+    # -- images --
+    # -- audio --
+    # -- files and batches --
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add(_client("GET", "/api/tags", ollama.tags))
     table.add(_client("GET", "/api/version", ollama.version))

@@ -17,7 +17,19 @@ from tests.mocks.server_thread import Receive, Scope, Send, ThreadedServer
 
 API_KEY = "azure-test-key"
 _PREFIX = "/openai/deployments/"
-_OPERATIONS = ("/chat/completions", "/embeddings")
+#: per-deployment operations (longest first: `/chat/completions` before `/completions`)
+_OPERATIONS = (
+    "/chat/completions",
+    "/embeddings",
+    "/completions",
+    "/images/generations",
+    "/audio/speech",
+    "/audio/transcriptions",
+)
+#: resource-level surfaces: `/openai/v1/...` (model in the body, no api-version) and the
+#: classic `/openai/{files,batches,responses}...?api-version=`
+_V1_PREFIX = "/openai/v1/"
+_RESOURCE_PATHS = ("/openai/files", "/openai/batches", "/openai/responses")
 
 
 @dataclass(frozen=True)
@@ -50,14 +62,24 @@ class MockAzureOpenAI(OpenAIUpstream):
         path: str = scope["path"]
         query = dict(p.split("=", 1) for p in scope["query_string"].decode().split("&") if "=" in p)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        resource = path.startswith(_V1_PREFIX) or path.startswith(_RESOURCE_PATHS)
+        if resource and not self._authorised(headers):
+            await _error(send, 401, "401", "Access denied due to invalid subscription key.")
+            return
+        if resource and not path.startswith(_V1_PREFIX) and "api-version" not in query:
+            await _error(send, 404, "NotFound", "Resource not found")
+            return
+        if resource:
+            self.calls.append(AzureCall("", query.get("api-version", "v1")))
+            upstream = "/v1/" + path.removeprefix(_V1_PREFIX).removeprefix("/openai/")
+            await super().__call__({**scope, "path": upstream}, receive, send)
+            return
         operation = next((op for op in _OPERATIONS if path.endswith(op)), None)
         if not path.startswith(_PREFIX) or operation is None:
             await _error(send, 404, "NotFound", "Resource not found")
             return
         deployment = path[len(_PREFIX) : -len(operation)]
-        token = headers.get("authorization", "").removeprefix("Bearer ")
-        entra = self.bearer is not None and bool(token) and self.bearer(token)
-        if headers.get("api-key") != API_KEY and not entra:
+        if not self._authorised(headers):
             await _error(send, 401, "401", "Access denied due to invalid subscription key.")
             return
         if "api-version" not in query:
@@ -68,6 +90,11 @@ class MockAzureOpenAI(OpenAIUpstream):
             return
         self.calls.append(AzureCall(deployment, query["api-version"]))
         await super().__call__({**scope, "path": "/v1" + operation}, receive, send)
+
+    def _authorised(self, headers: dict[str, str]) -> bool:
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        entra = self.bearer is not None and bool(token) and self.bearer(token)
+        return headers.get("api-key") == API_KEY or entra
 
     def __enter__(self) -> Self:
         self.server.start()

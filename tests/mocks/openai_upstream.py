@@ -12,7 +12,7 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,16 @@ _OPERATIONS: dict[str, Any] = {
     "/v1/moderations": openai_moderation,
     "/v1/rerank": jina_rerank,
 }
+
+#: whole-answer operations whose wire lives in its own module (images, audio, Responses,
+#: files): `(method, path prefix)` → handler(request) → (status, content type, body). A module
+#: registers itself with `register_operation`; the mock tries them before answering 404.
+WireHandler = Callable[["RecordedRequest"], tuple[int, bytes, bytes]]
+WIRE_OPERATIONS: dict[tuple[str, str], WireHandler] = {}
+
+
+def register_operation(method: str, path_prefix: str, handler: WireHandler) -> None:
+    WIRE_OPERATIONS[(method, path_prefix)] = handler
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,10 @@ class OpenAIUpstream(ModelCatalog[Reply]):
             model = {"object": "model", "created": 1686935002, "owned_by": "system"}
             data = [{"id": m, **model} for m in ids]
             return await self._json(send, 200, {"object": "list", "data": data})
+        for (verb, prefix), handler in WIRE_OPERATIONS.items():
+            if method == verb and (path == prefix or path.startswith(prefix + "/")):
+                status, content_type, body = handler(request)
+                return await self._send(send, status, body, [(b"content-type", content_type)])
         await self._error(send, Error(404, f"Invalid URL ({method} {path})"))
 
     async def _chat(self, request: RecordedRequest, receive: Receive, send: Send) -> None:

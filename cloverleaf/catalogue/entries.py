@@ -32,7 +32,9 @@ class PriceTier:
 class Pricing:
     """USD per token. `cache_read` is a cached-input hit, `cache_write` creating a cache entry
     (Anthropic's 5-minute write), `reasoning` a separate rate for reasoning tokens where a
-    provider bills them apart from output (absent: they are output tokens)."""
+    provider bills them apart from output (absent: they are output tokens). `image`,
+    `audio_second` and `character` price what is not billed by the token: an image generated,
+    a second of audio transcribed, a character of text spoken."""
 
     input: Decimal | None = None
     output: Decimal | None = None
@@ -40,6 +42,9 @@ class Pricing:
     cache_write: Decimal | None = None
     reasoning: Decimal | None = None
     tiers: tuple[PriceTier, ...] = ()
+    image: Decimal | None = None
+    audio_second: Decimal | None = None
+    character: Decimal | None = None
 
     def for_input(self, input_tokens: int) -> Pricing:
         """The prices that apply to a request with this many input tokens."""
@@ -52,6 +57,9 @@ class Pricing:
             cache_read=_first(tier.cache_read, self.cache_read),
             cache_write=_first(tier.cache_write, self.cache_write),
             reasoning=self.reasoning,
+            image=self.image,
+            audio_second=self.audio_second,
+            character=self.character,
         )
 
 

@@ -23,6 +23,8 @@ MODES = frozenset(
 MODALITIES = frozenset({"text", "image", "audio", "video", "file", "embedding"})
 _PRICE = re.compile(r"^\d+(\.\d+)?$")
 _PRICE_FIELDS = ("input", "output", "cache_read", "cache_write")
+#: prices of what is not billed by the token (not tiered)
+_UNIT_FIELDS = ("image", "audio_second", "character")
 _CARD_FIELDS = frozenset(
     {
         "provider",
@@ -107,7 +109,7 @@ def _card(item: Any, where: str) -> ModelCard:
 def _pricing(value: Any, where: str) -> Pricing:
     if not isinstance(value, dict):
         raise CatalogueError(f"{where}: must be an object")
-    _no_unknown(value, frozenset({*_PRICE_FIELDS, "reasoning", "tiers"}), where)
+    _no_unknown(value, frozenset({*_PRICE_FIELDS, *_UNIT_FIELDS, "reasoning", "tiers"}), where)
     tiers = value.get("tiers", [])
     if not isinstance(tiers, list):
         raise CatalogueError(f"{where}.tiers: must be a list")
@@ -122,6 +124,9 @@ def _pricing(value: Any, where: str) -> Pricing:
         cache_write=_price(value, "cache_write", where),
         reasoning=_price(value, "reasoning", where),
         tiers=parsed,
+        image=_price(value, "image", where),
+        audio_second=_price(value, "audio_second", where),
+        character=_price(value, "character", where),
     )
 
 

@@ -31,10 +31,21 @@ _TIER_FIELDS = {
     "cache_creation_input_token_cost_above_200k_tokens": (200_000, "cache_write"),
     "cache_read_input_token_cost_above_200k_tokens": (200_000, "cache_read"),
 }
+#: units billed apart from tokens: pricing-override field → the catalogue's price field (the
+#: first of two fields naming the same price wins)
+_UNIT_FIELDS = {
+    "output_cost_per_image": "image",
+    "input_cost_per_audio_per_second": "audio_second",
+    "input_cost_per_second": "audio_second",
+    "input_cost_per_character": "character",
+}
 #: request types billed by input alone (an embedding has no output tokens, and its catalogue
 #: entry no output price)
 CHAT = "chat_completion"
 INPUT_ONLY = frozenset({"embedding"})
+#: request types billed by a unit (per image, per character spoken, per second heard); tokens
+#: an upstream also reports are charged on top at settlement where the model has token prices
+UNIT_PRICED = {"image_generation": "image", "speech": "character", "transcription": "audio_second"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +60,9 @@ class Prices:
 
     @property
     def priced(self) -> bool:
+        unit = UNIT_PRICED.get(self.request_type)
+        if unit is not None and getattr(self.pricing, unit) is not None:
+            return True
         if self.pricing.input is None:
             return False
         return self.request_type in INPUT_ONLY or self.pricing.output is not None
@@ -82,6 +96,9 @@ def apply_patch(base: Pricing, patch: Mapping[str, Decimal]) -> Pricing:
     fields: dict[str, Any] = {
         name: patch[key] for key, name in _BASE_FIELDS.items() if key in patch
     }
+    for key, name in _UNIT_FIELDS.items():
+        if key in patch:
+            fields.setdefault(name, patch[key])
     pricing = replace(base, **fields) if fields else base
     tiers: dict[int, dict[str, Decimal]] = {}
     for key, (above, name) in _TIER_FIELDS.items():
@@ -100,7 +117,20 @@ def cost_of(pricing: Pricing, usage: Usage) -> Decimal | None:
 
     Cache reads and writes are parts of `prompt_tokens`, each at its own price (the input price
     when the model has none); reasoning tokens are part of `completion_tokens`, at the
-    reasoning price when the model bills them apart."""
+    reasoning price when the model bills them apart. A usage with images, seconds of audio or
+    characters is charged by those units when all of them are priced, else by its tokens (a
+    token-billed image or speech model), never both."""
+    if not _has_units(usage):
+        return _token_cost(pricing, usage)
+    units = unit_cost(pricing, usage)
+    if units is not None:
+        return units
+    if not usage.prompt_tokens and not usage.completion_tokens:
+        return None
+    return _token_cost(pricing, usage)
+
+
+def _token_cost(pricing: Pricing, usage: Usage) -> Decimal | None:
     prices = pricing.for_input(usage.prompt_tokens)
     if prices.input is None or (prices.output is None and usage.completion_tokens):
         return None
@@ -118,12 +148,42 @@ def cost_of(pricing: Pricing, usage: Usage) -> Decimal | None:
     )
 
 
+def _has_units(usage: Usage) -> bool:
+    return bool(usage.images or usage.audio_seconds or usage.characters)
+
+
+def unit_cost(pricing: Pricing, usage: Usage) -> Decimal | None:
+    """Dollars for the images, audio seconds and characters of `usage` (0 when it has none);
+    None when one of them is used but has no price."""
+    total = Decimal(0)
+    for count, price in (
+        (usage.images, pricing.image),
+        (usage.audio_seconds, pricing.audio_second),
+        (usage.characters, pricing.character),
+    ):
+        if count:
+            if price is None:
+                return None
+            total += count * price
+    return total
+
+
 def worst_case_cost(
-    pricing: Pricing, input_tokens: int, output_tokens: int, request_type: str = CHAT
+    pricing: Pricing,
+    input_tokens: int,
+    output_tokens: int,
+    request_type: str = CHAT,
+    units: Usage | None = None,
 ) -> Decimal | None:
     """The most a request can cost: every input token at the dearest input rate (a cache write
     costs more than plain input) and every output token at the dearer of output and reasoning.
-    An input-only request type (embeddings) costs its input alone and needs no output price."""
+    An input-only request type (embeddings) costs its input alone and needs no output price; a
+    unit-priced one (images, speech, transcription) costs its worst-case `units` where they
+    are priced, else its tokens."""
+    if request_type in UNIT_PRICED and units is not None and _has_units(units):
+        cost = unit_cost(pricing, units)
+        if cost is not None:
+            return cost
     prices = pricing.for_input(input_tokens)
     if prices.input is None:
         return None

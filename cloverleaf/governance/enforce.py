@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from cloverleaf.config.server import GovernanceSettings
 from cloverleaf.core.errors import GatewayError
+from cloverleaf.core.usage import Usage
 from cloverleaf.governance.cost import CHAT, INPUT_ONLY, PriceBook, worst_case_cost
 from cloverleaf.governance.counters import (
     MAX_UNITS,
@@ -95,10 +96,13 @@ class Enforcer:
         targets: Sequence[Target],
         input_tokens: int,
         max_tokens: int | None,
+        *,
         request_type: str = CHAT,
+        units: Usage | None = None,
     ) -> None:
         """Charge every covering counter, or raise the 429/503/403 the client gets.
-        `request_type` prices the worst case (an embedding costs its input alone)."""
+        `request_type` prices the worst case (an embedding costs its input alone); `units` is
+        the most a unit-priced request can use (images asked for, characters to speak)."""
         first = targets[0]
         covering = self._covering.covering(
             governed.snapshot, governed.key, first.route.name, first.model
@@ -111,7 +115,12 @@ class Enforcer:
         if covering.budgets or output_tokens is None:
             for target in targets:
                 cost, bound = self._worst_case(
-                    governed, target, input_tokens, output_tokens, request_type
+                    governed,
+                    target,
+                    input_tokens,
+                    output_tokens,
+                    request_type=request_type,
+                    units=units,
                 )
                 if covering.budgets:
                     if cost is None:
@@ -135,7 +144,9 @@ class Enforcer:
         target: Target,
         input_tokens: int,
         max_tokens: int | None,
+        *,
         request_type: str,
+        units: Usage | None,
     ) -> tuple[Decimal | None, int]:
         prices = self.prices.prices(
             governed.snapshot,
@@ -148,7 +159,8 @@ class Enforcer:
             bound = 0
         else:
             bound = max_tokens or prices.max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS
-        return worst_case_cost(prices.pricing, input_tokens, bound, request_type), bound
+        cost = worst_case_cost(prices.pricing, input_tokens, bound, request_type, units)
+        return cost, bound
 
 
 def _unpriced(governed: GovernedRequest, target: Target) -> GatewayError:

@@ -37,6 +37,10 @@ def test_shipped_prices_are_exact_and_plausible(shipped: Catalogue) -> None:
     for card in shipped:
         prices = card.pricing
         where = f"{card.provider}/{card.model}"
+        if card.mode == "audio":  # per character spoken or second heard, not per token
+            unit = prices.character or prices.audio_second
+            assert unit is not None and Decimal("0.000001") <= unit <= Decimal("0.001"), where
+            continue
         assert prices.input is not None, where
         assert isinstance(prices.input, Decimal)
         assert Decimal("0.00000001") <= prices.input <= Decimal("0.0001"), where

@@ -1,5 +1,6 @@
 """Counters in Redis, shared by every instance and worker process: one EVALSHA per reserve and
-one per settle, each a Lua script that checks and charges all counters atomically.
+one per settle, each a Lua script that checks and charges all counters atomically. Calls made
+at the same time travel together in one pipeline (`redis_batch`).
 
 Every Redis call is bounded: a short socket timeout (default 100 ms), one retry only when a
 connection was dropped, and an overall deadline (three times the timeout) around each call, so
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import hashlib
 import logging
 import math
 import time
@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from cloverleaf.governance import redis_scripts
@@ -50,6 +50,7 @@ from cloverleaf.governance.counters import (
     retry_after,
 )
 from cloverleaf.governance.counters_memory import MemoryCounters
+from cloverleaf.governance.redis_batch import LuaScript, ScriptPipeline
 from cloverleaf.governance.windows import Clock, SystemClock
 
 log = logging.getLogger("cloverleaf.governance")
@@ -64,23 +65,6 @@ class RedisPolicy(enum.Enum):
 
     REFUSE = "refuse"
     ALLOW_LOCAL = "allow_local"
-
-
-class LuaScript:
-    """A Lua script by name and SHA: EVALSHA, loading it on NOSCRIPT (after a Redis restart or
-    on a fresh Redis)."""
-
-    def __init__(self, name: str, source: str) -> None:
-        self.name = name
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
-
-    async def run(self, client: aioredis.Redis, keys: list[str], args: list[str | int]) -> object:
-        try:
-            return await client.evalsha(self.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            await client.script_load(self.source)
-            return await client.evalsha(self.sha, len(keys), *keys, *args)
 
 
 class RedisCounters:
@@ -119,6 +103,7 @@ class RedisCounters:
             client_name=client_name,  # how operators spot these connections in CLIENT LIST
         )
         self._client = aioredis.Redis.from_pool(pool)
+        self._pipeline = ScriptPipeline(self._client, self._deadline_s)
         self._prefix = "{" + prefix + "}"
         self.policy = policy
         self._clock = clock or SystemClock()
@@ -204,6 +189,7 @@ class RedisCounters:
     async def aclose(self) -> None:
         """Finishes pending releases (each bounded, and they stop at the first failure)."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._pipeline.aclose()
         await self._client.aclose()
 
     async def _finish(
@@ -232,8 +218,8 @@ class RedisCounters:
         return reply == 1
 
     async def _call(self, script: LuaScript, keys: list[str], args: list[str | int]) -> object:
-        async with asyncio.timeout(self._deadline_s):
-            reply = await script.run(self._client, keys, args)
+        """Bounded by the pipeline's deadline: at most two (the pipeline ahead, then its own)."""
+        reply = await self._pipeline.call(script, keys, args)
         self._mark_up()
         return reply
 

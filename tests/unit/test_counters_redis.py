@@ -27,7 +27,8 @@ from cloverleaf.governance.counters import (
     RefusalReason,
     Reservation,
 )
-from cloverleaf.governance.counters_redis import LuaScript, RedisCounters, RedisPolicy
+from cloverleaf.governance.counters_redis import RedisCounters, RedisPolicy
+from cloverleaf.governance.redis_batch import LuaScript, ScriptPipeline
 from cloverleaf.governance.redis_scripts import RESERVE, RESERVE_NAME, SETTLE, SETTLE_NAME
 from tests.services import REDIS_URL, require_redis
 from tests.unit.counters_cases import (
@@ -275,11 +276,43 @@ def test_a_script_redis_has_not_seen_is_loaded_on_noscript() -> None:
     async def scenario() -> None:
         script = LuaScript("test:echo:v1", f"-- {uuid.uuid4().hex}\nreturn ARGV[1]")
         client = aioredis.Redis.from_url(REDIS_URL)
+        pipeline = ScriptPipeline(client, deadline_s=2.0)
         try:
             assert await client.script_exists(script.sha) == [False]
-            assert await script.run(client, [], ["hello"]) == b"hello"
+            assert await pipeline.call(script, [], ["hello"]) == b"hello"
             assert await client.script_exists(script.sha) == [True]
         finally:
+            await pipeline.aclose()
+            await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_calls_made_together_travel_in_one_pipeline_and_each_gets_its_own_reply() -> None:
+    """Batching changes how calls travel, never their answers: 200 concurrent calls (more than
+    one pipeline can be in flight) each get their own argument back, in a few round trips."""
+    require_redis()
+
+    async def scenario() -> None:
+        script = LuaScript("test:echo:v1", "return ARGV[1]")
+        client = aioredis.Redis.from_url(REDIS_URL)
+        pipeline = ScriptPipeline(client, deadline_s=2.0, max_in_flight=2)
+        sent: list[int] = []
+        execute = pipeline._execute
+
+        async def counting(batch: list[Any]) -> list[object]:
+            sent.append(len(batch))
+            return await execute(batch)
+
+        pipeline._execute = counting  # type: ignore[method-assign]
+        try:
+            replies = await asyncio.gather(
+                *(pipeline.call(script, [], [str(i)]) for i in range(200))
+            )
+            assert replies == [str(i).encode() for i in range(200)]
+            assert sum(sent) >= 200 and len(sent) < 20, sent
+        finally:
+            await pipeline.aclose()
             await client.aclose()
 
     asyncio.run(scenario())

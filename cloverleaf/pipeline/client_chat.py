@@ -25,6 +25,8 @@ class ClientChat:
     raw: bytes = b""
     #: fields the route took from the URL into `body` (Gemini's model and stream): never sent
     url_fields: frozenset[str] = frozenset()
+    #: Bifrost's request type its record carries (prices and overrides are per type)
+    request_type: str = "chat_completion"
     _core: ChatRequest | None = field(default=None, repr=False)
 
     @classmethod

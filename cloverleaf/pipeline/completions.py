@@ -46,6 +46,7 @@ FORWARD_PATHS = {"openai_chat": _openai_path, "azure": _azure_path}
 async def run_completions(gateway: Gateway, client: ClientChat, request_id: str) -> ChatResult:
     """`client.peek` holds the client's bytes; `client.core()` decodes them only for targets
     served by translation."""
+    client.request_type = REQUEST_TYPE
 
     def check(target: Target) -> None:
         _check_allowed(target.route, client.stream)
@@ -61,7 +62,9 @@ async def run_completions(gateway: Gateway, client: ClientChat, request_id: str)
         )
         if forwards(opened.target):
             assert client.peek is not None
-            return await passthrough_result(gateway, opened, client.peek, request_id)
+            return await passthrough_result(
+                gateway, opened, client.peek, request_id, request_type=REQUEST_TYPE
+            )
         return await translated_result(gateway, opened, client, request_id)
 
     return await run_targeted(

@@ -50,21 +50,26 @@ def passthrough_request(chat: PeekedChat, target: Target, key: UpstreamKey) -> U
 
 
 async def passthrough_result(
-    gateway: Gateway, opened: Opened, chat: PeekedChat, request_id: str
+    gateway: Gateway,
+    opened: Opened,
+    chat: PeekedChat,
+    request_id: str,
+    request_type: str = "chat_completion",
 ) -> ChatResult:
     if chat.stream:
-        relay = _relay(gateway, opened, chat, request_id)
+        relay = _relay(gateway, opened, chat, request_id, request_type)
         return ChatResult(200, "text/event-stream", opened.remote_ms, stream=relay)
     try:
         body = opened.first or b""
     finally:
         await opened.aclose()
-    gateway.record(record_of(opened, request_id, False, _usage_of(body)))
+    usage = _usage_of(body)
+    gateway.record(record_of(opened, request_id, False, usage, request_type=request_type))
     return ChatResult(opened.response.status, "application/json", opened.remote_ms, body=body)
 
 
 async def _relay(
-    gateway: Gateway, opened: Opened, chat: PeekedChat, request_id: str
+    gateway: Gateway, opened: Opened, chat: PeekedChat, request_id: str, request_type: str
 ) -> AsyncGenerator[bytes, None]:
     """Pass chunks on as they arrive; an upstream failure mid-stream ends with an error event."""
     tap = SseUsageTap(hide_usage_event=adds_stream_usage(chat, opened.target))
@@ -84,7 +89,8 @@ async def _relay(
         yield error_event(f"upstream stream failed: {exc}", code="upstream_stream_error")
     finally:
         await opened.aclose()
-        gateway.record(record_of(opened, request_id, True, tap.usage, status))
+        record = record_of(opened, request_id, True, tap.usage, status, request_type=request_type)
+        gateway.record(record)
 
 
 def _usage_of(body: bytes) -> Usage | None:

@@ -48,7 +48,7 @@ async def same_dialect_result(
 ) -> ChatResult:
     content_type = opened.response.header("content-type") or "application/json"
     if client.stream:
-        relay = _relay(gateway, opened, request_id)
+        relay = _relay(gateway, opened, request_id, client.request_type)
         return ChatResult(200, content_type, opened.remote_ms, stream=relay)
     try:
         body = opened.first or b""
@@ -58,11 +58,13 @@ async def same_dialect_result(
         usage = opened.target.adapter.dialect.decode_response(body).usage
     except GatewayError:
         usage = None
-    gateway.record(record_of(opened, request_id, False, usage))
+    gateway.record(record_of(opened, request_id, False, usage, request_type=client.request_type))
     return ChatResult(opened.response.status, content_type, opened.remote_ms, body=body)
 
 
-async def _relay(gateway: Gateway, opened: Opened, request_id: str) -> AsyncGenerator[bytes, None]:
+async def _relay(
+    gateway: Gateway, opened: Opened, request_id: str, request_type: str
+) -> AsyncGenerator[bytes, None]:
     """Bytes go out unchanged; a decoder reads the same bytes only to learn the usage."""
     decoder = opened.target.adapter.dialect.stream_decoder()
     usage: Usage | None = None
@@ -78,7 +80,9 @@ async def _relay(gateway: Gateway, opened: Opened, request_id: str) -> AsyncGene
         status = 502  # the client sees its stream end early, in its own framing
     finally:
         await opened.aclose()
-        gateway.record(record_of(opened, request_id, True, usage, status))
+        gateway.record(
+            record_of(opened, request_id, True, usage, status, request_type=request_type)
+        )
 
 
 def _last_usage(step: Callable[[bytes], list[StreamEvent]], chunk: bytes) -> Usage | None:

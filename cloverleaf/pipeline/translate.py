@@ -55,16 +55,18 @@ async def translated_result(
             id=response.id or f"gen-{request_id}",
             model=response.model or opened.target.model,
         )
-        gateway.record(record_of(opened, request_id, False, response.usage))
+        kind = client.request_type
+        gateway.record(record_of(opened, request_id, False, response.usage, request_type=kind))
         answer = client.dialect.encode_response(response)
         return ChatResult(200, "application/json", opened.remote_ms, body=answer)
     encoder = client.dialect.stream_encoder(client.core())
-    relay = _relay(gateway, opened, _Stamped(encoder, request_id, opened.target.model), request_id)
+    stamped = _Stamped(encoder, request_id, opened.target.model)
+    relay = _relay(gateway, opened, stamped, request_id, client.request_type)
     return ChatResult(200, encoder.content_type, opened.remote_ms, stream=relay)
 
 
 async def _relay(
-    gateway: Gateway, opened: Opened, encoder: StreamEncoder, request_id: str
+    gateway: Gateway, opened: Opened, encoder: StreamEncoder, request_id: str, request_type: str
 ) -> AsyncGenerator[bytes, None]:
     """Upstream bytes → core events → client bytes, chunk by chunk, in constant memory."""
     decoder = opened.target.adapter.dialect.stream_decoder()
@@ -91,7 +93,8 @@ async def _relay(
         yield held + encoder.error(failure)
     finally:
         await opened.aclose()
-        gateway.record(record_of(opened, request_id, True, usage[-1] if usage else None, status))
+        last = usage[-1] if usage else None
+        gateway.record(record_of(opened, request_id, True, last, status, request_type=request_type))
 
 
 def _encode(encoder: StreamEncoder, events: list[StreamEvent], usage: list[Usage]) -> bytes:

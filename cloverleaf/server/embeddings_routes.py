@@ -4,6 +4,7 @@ face's own error dialect."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -18,7 +19,7 @@ from cloverleaf.formats.openai_chat import embeddings as openai_wire
 from cloverleaf.formats.openai_chat.errors import render_error as openai_error
 from cloverleaf.pipeline.embeddings import ClientEmbedding, run_embeddings
 from cloverleaf.pipeline.gateway import Gateway
-from cloverleaf.server.asgi import HttpRequest, Send, response_headers, send_bytes
+from cloverleaf.server.asgi import DisconnectWatch, HttpRequest, Send, response_headers, send_bytes
 from cloverleaf.server.respond import send_error_body
 
 _JSON = b"application/json"
@@ -32,8 +33,8 @@ class EmbeddingRoutes:
         self._settings = settings
 
     async def openai(self, request: HttpRequest, send: Send) -> None:
-        async def run() -> Answer:
-            peek = openai_wire.parse_embedding_request(await self._body(request))
+        async def run(raw: bytes) -> Answer:
+            peek = openai_wire.parse_embedding_request(raw)
             client = ClientEmbedding(peek.request, peek.fallbacks, peek)
             result = await run_embeddings(self._gateway, client, request.request_id)
             if result.forwarded is not None:
@@ -47,8 +48,8 @@ class EmbeddingRoutes:
     async def gemini(self, request: HttpRequest, send: Send, model: str, batch: bool) -> None:
         """`model` and the method come from the URL (`models/{model}:batchEmbedContents`)."""
 
-        async def run() -> Answer:
-            body = parse_json_object(await self._body(request))
+        async def run(raw: bytes) -> Answer:
+            body = parse_json_object(raw)
             embedding = gemini_wire.decode_request(body, model, batch)
             result = await run_embeddings(
                 self._gateway, ClientEmbedding(embedding), request.request_id
@@ -61,8 +62,8 @@ class EmbeddingRoutes:
     async def ollama(self, request: HttpRequest, send: Send) -> None:
         started = time.perf_counter_ns()
 
-        async def run() -> Answer:
-            embedding = ollama_wire.decode_request(parse_json_object(await self._body(request)))
+        async def run(raw: bytes) -> Answer:
+            embedding = ollama_wire.decode_request(parse_json_object(raw))
             result = await run_embeddings(
                 self._gateway, ClientEmbedding(embedding), request.request_id
             )
@@ -80,13 +81,24 @@ class EmbeddingRoutes:
         self,
         request: HttpRequest,
         send: Send,
-        run: Callable[[], Awaitable[Answer]],
+        run: Callable[[bytes], Awaitable[Answer]],
         render_error: Callable[[GatewayError], bytes],
     ) -> None:
+        """A client that leaves while the upstream works cancels the upstream call."""
+        watch: DisconnectWatch | None = None
         try:
-            body, remote_ms = await run()
+            raw = await self._body(request)
+            watch = DisconnectWatch(request.receive)
+            body, remote_ms = await run(raw)
         except GatewayError as error:
             await send_error_body(send, request.request_id, error, render_error(error), _JSON)
             return
+        except asyncio.CancelledError:
+            if watch is None or not watch.absorb():
+                raise
+            return
+        finally:
+            if watch is not None:
+                watch.stop()
         duration = [(b"x-llm-proxy-remote-duration-ms", b"%d" % round(remote_ms))]
         await send_bytes(send, 200, response_headers(_JSON, request.request_id, duration), body)

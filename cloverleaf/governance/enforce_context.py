@@ -4,16 +4,22 @@ call: a context variable, set by the dispatcher for requests that present a virt
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from cloverleaf.governance.counters import Reservation
 from cloverleaf.governance.models import GovernanceSnapshot, VirtualKey
 
+#: a random per-process prefix and a counter: unique across processes and instances like a
+#: UUID, at a fraction of its cost on every governed request
+_PREFIX = secrets.token_hex(8)
+_SEQUENCE = itertools.count()
+
 
 def _reservation_id() -> str:
-    return uuid.uuid4().hex
+    return f"{_PREFIX}{next(_SEQUENCE):x}"
 
 
 @dataclass(slots=True)

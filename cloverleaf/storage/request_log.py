@@ -36,6 +36,7 @@ from cloverleaf.storage.request_log_table import (
     ID_LENGTH,
     MODEL_LENGTH,
     PROVIDER_LENGTH,
+    REQUEST_TYPE_LENGTH,
     request_log,
 )
 
@@ -44,6 +45,8 @@ log = logging.getLogger("cloverleaf.storage")
 #: rows per INSERT: 16 columns x 1000 stays under every driver's bind-parameter limit
 MAX_BATCH = 1000
 COLUMNS = tuple(column.name for column in request_log.columns)
+#: columns added after rows were first spooled (migration 0005): an older spool lacks them
+ADDED_COLUMNS = ("request_type", "images", "audio_seconds", "characters")
 
 
 class LoggedRequest(Protocol):
@@ -69,6 +72,8 @@ class LoggedRequest(Protocol):
     def cost(self) -> Decimal | None: ...
     @property
     def unpriced(self) -> bool: ...
+    @property
+    def request_type(self) -> str: ...
 
 
 def to_row(record: LoggedRequest, finished_at_ms: int) -> Row:
@@ -94,6 +99,10 @@ def to_row(record: LoggedRequest, finished_at_ms: int) -> Row:
         "cost": str(cost) if cost is not None else None,
         "unpriced": record.unpriced,
         "client_key_id": client_key_id[:ID_LENGTH] if client_key_id is not None else None,
+        "request_type": record.request_type[:REQUEST_TYPE_LENGTH],
+        "images": usage.images or None if usage else None,
+        "audio_seconds": str(usage.audio_seconds) if usage and usage.audio_seconds else None,
+        "characters": usage.characters or None if usage else None,
     }
 
 
@@ -236,7 +245,7 @@ class RequestLogWriter:
             log.error("request log: cannot read the spool in %s: %s", self.spool.directory, error)
             return
         for path in paths:
-            reader = SpoolReader(path, COLUMNS)
+            reader = SpoolReader(path, COLUMNS, ADDED_COLUMNS)
             try:
                 while rows := await asyncio.to_thread(reader.next_batch, self.batch_size):
                     await self._write(rows)

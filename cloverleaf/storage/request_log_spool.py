@@ -74,11 +74,16 @@ class RequestLogSpool:
 
 class SpoolReader:
     """Reads one claimed file a batch at a time (a long outage's spool need not fit in memory);
-    lines that are torn or not a row of `columns` are skipped and counted."""
+    lines that are torn or not a row of `columns` are skipped and counted. A row spooled by an
+    older version may lack the `optional` columns added since: they read as NULL."""
 
-    def __init__(self, path: Path, columns: Collection[str]) -> None:
+    def __init__(
+        self, path: Path, columns: Collection[str], optional: Collection[str] = ()
+    ) -> None:
         self.path = path
         self.columns = frozenset(columns)
+        self.optional = frozenset(optional)
+        self._required = self.columns - self.optional
         self.skipped = 0
         self._file: BinaryIO | None = None
 
@@ -106,8 +111,8 @@ class SpoolReader:
             row = orjson.loads(line)
         except orjson.JSONDecodeError:
             row = None
-        if isinstance(row, dict) and row.keys() == self.columns:
-            return row
+        if isinstance(row, dict) and self._required <= row.keys() <= self.columns:
+            return row if len(row) == len(self.columns) else dict.fromkeys(self.columns) | row
         self.skipped += 1
         return None
 

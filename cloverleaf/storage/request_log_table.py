@@ -11,6 +11,7 @@ from cloverleaf.storage.tables import metadata
 ID_LENGTH = 128
 PROVIDER_LENGTH = 128
 MODEL_LENGTH = 255
+REQUEST_TYPE_LENGTH = 32
 
 request_log = Table(
     "request_log",
@@ -34,6 +35,12 @@ request_log = Table(
     Column("cost", Text, nullable=True),
     Column("unpriced", Boolean, nullable=False),
     Column("client_key_id", String(ID_LENGTH), nullable=True),
+    #: Bifrost's request type (`chat_completion`, `embedding`, `image_generation`, ...)
+    Column("request_type", String(REQUEST_TYPE_LENGTH), nullable=True),
+    #: units billed beside tokens; NULL when the request has none. Seconds as decimal text.
+    Column("images", Integer, nullable=True),
+    Column("audio_seconds", Text, nullable=True),
+    Column("characters", BigInteger, nullable=True),
     Index("ix_request_log_finished_at_ms", "finished_at_ms"),
     Index("ix_request_log_client_key_id", "client_key_id", "finished_at_ms"),
 )

@@ -4,9 +4,11 @@ shutdown. Flushes are driven directly (`flush()`), so nothing depends on timing.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+from cloverleaf.core.usage import Usage
 from cloverleaf.storage.migrate import migrate
 from cloverleaf.storage.request_log import RequestLogWriter, to_row
 from cloverleaf.storage.request_log_spool import RequestLogSpool
@@ -63,6 +65,35 @@ def test_rows_round_trip_with_exact_cost_and_usage(store_env: Env) -> None:
         assert unpriced["client_key_id"] is None
         silent = rows["r-no-usage"]
         assert silent["prompt_tokens"] is None and silent["stream"] is True
+        assert priced["request_type"] == "chat_completion"
+        assert (priced["images"], priced["audio_seconds"], priced["characters"]) == (None,) * 3
+
+    asyncio.run(scenario())
+
+
+def test_units_and_request_type_round_trip(store_env: Env) -> None:
+    """Images, exact seconds of audio and characters are kept beside the tokens."""
+    url, data_dir = store_env
+
+    async def scenario() -> None:
+        async with opened(url, data_dir) as engine:
+            writer = RequestLogWriter(engine, RequestLogSpool(data_dir), clock=lambda: FIXED_NOW_S)
+            seconds = Usage(audio_seconds=Decimal("8.47"))
+            writer.sink(
+                replace(record("r-image"), usage=Usage(images=3), request_type="image_generation")
+            )
+            writer.sink(replace(record("r-heard"), usage=seconds, request_type="transcription"))
+            writer.sink(
+                replace(record("r-said"), usage=Usage(characters=120), request_type="speech")
+            )
+            assert await writer.flush()
+            rows = await rows_by_id(engine)
+        assert (rows["r-image"]["request_type"], rows["r-image"]["images"]) == (
+            "image_generation",
+            3,
+        )
+        assert Decimal(rows["r-heard"]["audio_seconds"]) == Decimal("8.47")
+        assert rows["r-said"]["characters"] == 120 and rows["r-said"]["request_type"] == "speech"
 
     asyncio.run(scenario())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cloverleaf.storage.request_log import COLUMNS, to_row
+from cloverleaf.storage.request_log import ADDED_COLUMNS, COLUMNS, to_row
 from cloverleaf.storage.request_log_spool import RequestLogSpool, SpoolReader
 from tests.storage.request_log_helpers import record
 
@@ -48,3 +48,22 @@ def test_reader_skips_torn_and_foreign_lines_and_reads_in_batches(tmp_path: Path
     assert reader.skipped == 3
     reader.finish()
     assert not path.exists()
+
+
+def test_a_row_spooled_before_the_unit_columns_reads_them_as_null(tmp_path: Path) -> None:
+    """Rows an older version spooled (no request type, no units) are replayed, not dropped."""
+    spool = RequestLogSpool(tmp_path)
+    old = to_row(record("old"), 1)
+    for column in ADDED_COLUMNS:
+        del old[column]
+    spool.append([old, to_row(record("new"), 2)])
+    (path,) = spool.claim()
+    reader = SpoolReader(path, COLUMNS, ADDED_COLUMNS)
+    try:
+        rows = reader.next_batch(10)
+    finally:
+        reader.close()
+    assert [row["request_id"] for row in rows] == ["old", "new"]
+    assert all(row.keys() == set(COLUMNS) for row in rows)
+    assert rows[0]["request_type"] is None and rows[1]["request_type"] == "chat_completion"
+    assert reader.skipped == 0

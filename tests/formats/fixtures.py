@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from cloverleaf.core.chat import StreamEvent, coalesce
+from cloverleaf.core.usage import Usage
 from cloverleaf.formats.base import StreamDecoder
 
 
@@ -23,10 +24,21 @@ def load_json(path: Path) -> Any:
     return orjson.loads(path.read_bytes())
 
 
+#: `Usage` fields a chat never sets (images, audio, characters): written only when set, so chat
+#: fixtures need not spell them
+_UNIT_FIELDS = frozenset({"images", "audio_seconds", "characters"})
+
+
 def to_json(value: Any) -> Any:
     """Dataclasses (with a `type` tag), enums, tuples → plain JSON values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {
+            f.name: to_json(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (
+                isinstance(value, Usage) and f.name in _UNIT_FIELDS and not getattr(value, f.name)
+            )
+        }
         return {"type": type(value).__name__, **fields}
     if isinstance(value, Enum):
         return value.value

@@ -162,6 +162,16 @@ def eventually(probe: Callable[[], T | None], timeout_s: float = 10.0) -> T:
         time.sleep(0.1)
 
 
+def settles_to(probe: Callable[[], T | None], expected: T, timeout_s: float = 10.0) -> None:
+    """Wait until `probe` answers `expected`: spend is settled when each answer ends, which may
+    be a moment after the client read its last byte, so an early read can see part of it."""
+    deadline = time.monotonic() + timeout_s
+    while (found := probe()) != expected:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {expected!r} within {timeout_s}s, last saw {found!r}")
+        time.sleep(0.05)
+
+
 def known_everywhere(urls: Sequence[str], key: str) -> None:
     """Wait until every instance has loaded the key (config changes travel within seconds)."""
     for url in urls:

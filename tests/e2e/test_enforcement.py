@@ -23,6 +23,7 @@ from tests.e2e.enforcement import (
     cluster,
     eventually,
     price,
+    settles_to,
     virtual_key,
 )
 from tests.management.backends import BACKENDS
@@ -102,8 +103,8 @@ def test_most_specific_price_override_is_charged(gateway: Cluster) -> None:
     assert chat(gateway.urls[0], key, chat_body(f"openai/{model}")).status_code == 200
     assert chat(gateway.urls[0], other, chat_body(f"openai/{model}")).status_code == 200
     # 2 output tokens: the key's own price, and the provider's for a key without one
-    assert eventually(lambda: spent(gateway, key_id) or None) == Decimal("0.01")
-    assert eventually(lambda: spent(gateway, other_id) or None) == Decimal("0.004")
+    settles_to(lambda: spent(gateway, key_id), Decimal("0.01"))
+    settles_to(lambda: spent(gateway, other_id), Decimal("0.004"))
 
 
 def test_budgeted_key_cannot_use_an_unpriced_model(gateway: Cluster) -> None:
@@ -155,7 +156,7 @@ def test_streams_settle_when_they_end(gateway: Cluster, metered: str) -> None:
         streamed = chat(gateway.urls[0], key, body)
         assert streamed.status_code == 200
         assert streamed.text.rstrip().endswith("data: [DONE]")
-    assert eventually(lambda: spent(gateway, key_id) or None) == Decimal("0.004")
+    settles_to(lambda: spent(gateway, key_id), Decimal("0.004"))
     refused = chat(gateway.urls[0], key, body)
     assert refused.status_code == 429  # refused before any stream starts
     assert refused.json()["error"]["code"] == "budget_exceeded"

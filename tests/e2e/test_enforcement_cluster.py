@@ -19,9 +19,9 @@ from tests.e2e.enforcement import (
     chat,
     chat_body,
     cluster,
-    eventually,
     known_everywhere,
     price,
+    settles_to,
     virtual_key,
 )
 from tests.mocks.openai_upstream import MockOpenAI
@@ -51,7 +51,7 @@ def test_two_instances_let_exactly_ten_through_a_budget_for_ten(pair: Cluster) -
         budget = pair.api.ok("GET", f"{G}/virtual-keys/{key_id}")["virtual_key"]["budget"]
         return Decimal(str(budget["current_usage"])) or None
 
-    assert eventually(spent) == Decimal("0.02")
+    settles_to(spent, Decimal("0.02"))
 
 
 def test_rate_limit_counts_requests_on_both_instances(pair: Cluster) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.enforcement import Cluster, G, cluster, eventually, virtual_key
+from tests.e2e.enforcement import Cluster, G, cluster, settles_to, virtual_key
 from tests.mocks.openai_upstream import MockOpenAI
 
 MODEL = "priced-embedder"
@@ -54,7 +54,7 @@ def test_spend_settles_to_the_providers_usage(governed: Cluster) -> None:
         usage = Decimal(str(governed.api.ok("GET", path)["virtual_key"]["budget"]["current_usage"]))
         return usage or None
 
-    assert eventually(spent) == Decimal("0.004")  # 4 tokens at $0.001
+    settles_to(spent, Decimal("0.004"))  # 4 tokens at $0.001
 
 
 def test_provider_allow_list_and_rate_limit(governed: Cluster) -> None:

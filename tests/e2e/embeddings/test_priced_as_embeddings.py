@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.enforcement import Cluster, G, cluster, eventually, virtual_key
+from tests.e2e.enforcement import Cluster, G, cluster, settles_to, virtual_key
 from tests.mocks.openai_upstream import MockOpenAI
 
 #: priced by the shipped catalogue: input only ($0.00000002 a token), no output price
@@ -65,7 +65,7 @@ def test_a_catalogue_embedding_model_is_priced_for_a_budgeted_key(governed: Clus
     assert answer.status_code == 200, answer.text
     tokens = answer.json()["usage"]["prompt_tokens"]
     assert tokens > 0
-    assert eventually(lambda: _spent(governed, key_id)) == tokens * CATALOGUE_PRICE
+    settles_to(lambda: _spent(governed, key_id), tokens * CATALOGUE_PRICE)
 
 
 def test_the_embedding_override_prices_and_settles(governed: Cluster) -> None:
@@ -73,7 +73,7 @@ def test_the_embedding_override_prices_and_settles(governed: Cluster) -> None:
     answer = _embed(governed, key, OVERRIDDEN, "a b c d")
     assert answer.status_code == 200, answer.text
     tokens = answer.json()["usage"]["prompt_tokens"]
-    assert eventually(lambda: _spent(governed, key_id)) == tokens * EMBEDDING_PRICE
+    settles_to(lambda: _spent(governed, key_id), tokens * EMBEDDING_PRICE)
 
 
 def test_the_reservation_is_the_inputs_cost(governed: Cluster) -> None:

@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.e2e.enforcement import Cluster, G, cluster, eventually, virtual_key
+from tests.e2e.enforcement import Cluster, G, cluster, settles_to, virtual_key
 from tests.mocks.openai_upstream import MockOpenAI
 
 MODEL = "completer-priced-here"
@@ -65,4 +65,4 @@ def test_a_completion_is_charged_at_text_completion_prices(governed: Cluster, st
     else:
         usage = answer.json()["usage"]
     expected = usage["prompt_tokens"] * INPUT + usage["completion_tokens"] * OUTPUT
-    assert eventually(lambda: _spent(governed, key_id)) == expected
+    settles_to(lambda: _spent(governed, key_id), expected)

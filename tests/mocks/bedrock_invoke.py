@@ -12,6 +12,7 @@ from tests.mocks.bedrock_upstream import CONTENT_JSON, Error, MockBedrock, Recor
 from tests.mocks.bedrock_upstream import _error as send_error
 from tests.mocks.bedrock_upstream import _send as send_body
 from tests.mocks.embeddings_wire import bedrock_invoke
+from tests.mocks.images_wire import bedrock_image
 from tests.mocks.server_thread import Receive, Send
 
 _INVOKE = re.compile(r"/model/([^/]+)/invoke")
@@ -24,7 +25,13 @@ class MockBedrockRuntime(MockBedrock):
             return await super()._route(request, receive, send)
         if problem := self._check_signature(request):
             return await send_error(send, problem)
-        status, answer, tokens = bedrock_invoke(unquote(invoke[1]), request.json)
+        model = unquote(invoke[1])
+        if any(marker in model for marker in ("titan-image", "nova-canvas", "stability.")):
+            status, image = bedrock_image(model, request.json)
+            if isinstance(image, str):
+                return await send_error(send, Error(status, "ValidationException", image))
+            return await send_body(send, 200, orjson.dumps(image), CONTENT_JSON)
+        status, answer, tokens = bedrock_invoke(model, request.json)
         if isinstance(answer, str):
             return await send_error(send, Error(status, "ValidationException", answer))
         count = (b"x-amzn-bedrock-input-token-count", b"%d" % tokens)

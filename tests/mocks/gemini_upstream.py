@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from tests.mocks.embeddings_wire import gemini_embed
+from tests.mocks.images_wire import gemini_image, imagen_predict
 from tests.mocks.scripted import ModelCatalog, Served
 from tests.mocks.scripted import RecordedRequest as RecordedRequest  # noqa: PLC0414 (re-export)
 from tests.mocks.server_thread import Receive, Send, ThreadedServer
@@ -32,7 +33,7 @@ DEFAULT_MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001")
 DEFAULT_KEYS = ("test-key",)
 _PATH = re.compile(r"/(v1beta|v1)/models(?:/([^/:]+)(?::([A-Za-z]+))?)?")
 EMBED_ACTIONS = ("embedContent", "batchEmbedContents")
-_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens", *EMBED_ACTIONS)
+_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens", *EMBED_ACTIONS, "predict")
 _DATA_FIELDS = ("text", "inlineData", "fileData", "functionCall", "functionResponse")
 #: the OpenAPI `Schema` fields `parameters` accepts; anything else is "Cannot find field"
 _SCHEMA_WORDS = (
@@ -347,6 +348,11 @@ class MockGemini(Served, ModelCatalog[Reply]):
             if isinstance(answer, str):
                 return await self._error(send, Error(status, answer))
             return await self._json(send, status, answer)
+        if action == "predict" or (action == "generateContent" and "-image" in model):
+            code, image = imagen_predict(body, False) if action == "predict" else gemini_image(body)
+            if isinstance(image, str):
+                return await self._error(send, Error(code, image))
+            return await self._json(send, code, image)
         if action == "countTokens":
             inner = body.get("generateContentRequest")
             total = _prompt_words(inner if isinstance(inner, dict) else body)

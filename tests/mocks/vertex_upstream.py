@@ -21,6 +21,7 @@ from tests.mocks import gemini_upstream
 from tests.mocks.anthropic_upstream import MockAnthropic
 from tests.mocks.embeddings_wire import vertex_predict
 from tests.mocks.gemini_upstream import MockGemini
+from tests.mocks.images_wire import imagen_predict
 from tests.mocks.scripted import RecordedRequest, ScriptedUpstream, Served
 from tests.mocks.server_thread import Message, Receive, Send, ThreadedServer
 
@@ -84,7 +85,8 @@ class MockVertex(Served, ScriptedUpstream[None]):
         if action not in _ACTIONS[publisher]:
             return await _rpc(send, 404, "NOT_FOUND", f"Method {action} not found")
         if action == "predict":
-            status, answer = vertex_predict(request.json)
+            predict = imagen_predict(request.json, True) if model.startswith("imagen") else None
+            status, answer = predict or vertex_predict(request.json)
             if isinstance(answer, str):
                 return await _rpc(send, status, "INVALID_ARGUMENT", answer)
             return await _json(send, 200, answer)

@@ -1,0 +1,27 @@
+"""Which providers generate images: Azure, Gemini, Vertex and Bedrock by their adapter; in the
+OpenAI-compatible family only those known to serve images (OpenAI, Together, Fireworks), by
+provider name, since most of that family has no images endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from cloverleaf.providers.images.bedrock import BEDROCK
+from cloverleaf.providers.images.fireworks import FIREWORKS
+from cloverleaf.providers.images.google import GEMINI, VERTEX
+from cloverleaf.providers.images.openai import AZURE, OPENAI, TOGETHER
+from cloverleaf.providers.images.spec import ImageAdapter
+from cloverleaf.providers.spec import ProviderSpec
+
+_BY_ADAPTER: Mapping[str, ImageAdapter] = MappingProxyType(
+    {"azure": AZURE, "gemini": GEMINI, "vertex": VERTEX, "bedrock_converse": BEDROCK}
+)
+_BY_NAME: Mapping[str, ImageAdapter] = MappingProxyType(
+    {"openai": OPENAI, "together": TOGETHER, "fireworks": FIREWORKS}
+)
+
+
+def image_adapter(spec: ProviderSpec) -> ImageAdapter | None:
+    found = _BY_ADAPTER.get(spec.adapter or spec.dialect)
+    return found if found is not None else _BY_NAME.get(spec.name)

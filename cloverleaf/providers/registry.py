@@ -13,6 +13,7 @@ from cloverleaf.providers import (
     bedrock,
     cloudflare,
     cohere,
+    elevenlabs,
     gemini,
     ollama,
     openai_compatible,
@@ -37,6 +38,7 @@ BUILTIN: Mapping[str, ProviderSpec] = MappingProxyType(
                 cohere.SPEC,
                 replicate.SPEC,
                 vertex.SPEC,
+                elevenlabs.SPEC,
             )
         },
     }
@@ -55,6 +57,7 @@ CHAT_ADAPTERS: Mapping[str, ChatAdapter] = MappingProxyType(
         "cohere": cohere.ADAPTER,
         "replicate": replicate.ADAPTER,
         "vertex": vertex.ADAPTER,
+        elevenlabs.NAME: elevenlabs.ADAPTER,
     }
 )
 

@@ -13,6 +13,7 @@ class AuthStyle(Enum):
     X_API_KEY = "x-api-key"
     X_GOOG_API_KEY = "x-goog-api-key"
     API_KEY = "api-key"  # Azure OpenAI
+    XI_API_KEY = "xi-api-key"  # ElevenLabs
     SIGV4 = "sigv4"  # AWS: the whole request is signed
 
 

@@ -16,12 +16,14 @@ from cloverleaf.management.registry import Handler, Policy, Route, RouteTable
 from cloverleaf.management.routes import management_routes
 from cloverleaf.openapi.routes import OpenApiRoutes
 from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.server.audio_routes import audio_routes
 from cloverleaf.server.count_routes import CountTokensRoute, anthropic_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
 from cloverleaf.server.embeddings_routes import EmbeddingRoutes
 from cloverleaf.server.extra_routes import ExtraRoutes
 from cloverleaf.server.gemini_routes import MODEL_PREFIXES, GeminiRoutes
 from cloverleaf.server.health import HealthRoute
+from cloverleaf.server.images_routes import images_routes
 from cloverleaf.server.inference_gateway_routes import InferenceGatewayRoutes
 from cloverleaf.server.ollama_meta import OllamaMetaRoutes
 from cloverleaf.server.omniroute_routes import omniroute_routes
@@ -102,7 +104,11 @@ def build_routes(
     # `/openai` prefix and OmniRoute's `/api/v1` paths) right below its marker
     # -- responses --
     # -- images --
+    for route in images_routes(gateway, settings):
+        table.add(route)
     # -- audio --
+    for route in audio_routes(gateway, settings):
+        table.add(route)
     # -- files and batches --
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add(_client("GET", "/api/tags", ollama.tags))

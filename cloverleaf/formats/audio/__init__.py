@@ -1,0 +1,1 @@
+"""Audio wires: multipart forms, WAV headers, OpenAI's speech and transcription shapes."""

@@ -46,6 +46,8 @@ class UpstreamKey:
     url_params: Mapping[str, str] = field(default_factory=dict)
     #: put before the provider's model id (Replicate `use_deployments_endpoint`: `deployments/`)
     model_prefix: str = ""
+    #: the key Files and Batches calls use (Bifrost's `use_for_batch_api`)
+    use_for_batch_api: bool = False
 
     @classmethod
     def from_config(cls, key: KeyConfig, fallback_id: str) -> UpstreamKey:
@@ -70,6 +72,7 @@ class UpstreamKey:
             model_prefix="deployments/"
             if key.replicate_key_config and key.replicate_key_config.use_deployments_endpoint
             else "",
+            use_for_batch_api=key.use_for_batch_api,
         )
 
     @property

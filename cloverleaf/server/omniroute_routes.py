@@ -144,8 +144,8 @@ class OmniRouteRoutes:
 
 
 def omniroute_routes(gateway: Gateway, settings: ServerSettings) -> list[Route]:
-    """Every OmniRoute inference path this gateway has an operation for. Responses, images and
-    audio are left out until the gateway serves them."""
+    """OmniRoute's chat, messages, embeddings, moderations, rerank and model paths; Responses,
+    images and audio mount their OmniRoute paths with their own routes."""
     omni = OmniRouteRoutes(gateway, settings)
     extra = ExtraRoutes(gateway, settings)
 

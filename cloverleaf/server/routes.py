@@ -17,6 +17,7 @@ from cloverleaf.management.routes import management_routes
 from cloverleaf.openapi.routes import OpenApiRoutes
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.server.audio_routes import audio_routes
+from cloverleaf.server.batch_routes import batch_routes
 from cloverleaf.server.count_routes import CountTokensRoute, anthropic_count
 from cloverleaf.server.dialect_routes import DialectChatRoute
 from cloverleaf.server.embeddings_routes import EmbeddingRoutes
@@ -30,6 +31,7 @@ from cloverleaf.server.omniroute_routes import omniroute_routes
 from cloverleaf.server.openai_routes import OpenAIRoutes
 from cloverleaf.server.passthrough_routes import METHODS as PASSTHROUGH_METHODS
 from cloverleaf.server.passthrough_routes import PassthroughRoute
+from cloverleaf.server.responses_routes import responses_routes
 
 __all__ = ["Handler", "RouteTable", "build_routes"]
 
@@ -103,6 +105,8 @@ def build_routes(
     # issue 6 operations with modules of their own: each adds its routes (OpenAI paths, the
     # `/openai` prefix and OmniRoute's `/api/v1` paths) right below its marker
     # -- responses --
+    for route in responses_routes(gateway, settings, OPENAI_PREFIXES):
+        table.add(route)
     # -- images --
     for route in images_routes(gateway, settings):
         table.add(route)
@@ -110,6 +114,8 @@ def build_routes(
     for route in audio_routes(gateway, settings):
         table.add(route)
     # -- files and batches --
+    for route in batch_routes(gateway, settings):
+        table.add(route)
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add(_client("GET", "/api/tags", ollama.tags))
     table.add(_client("GET", "/api/version", ollama.version))

@@ -102,17 +102,17 @@ def test_delete_and_binary_bodies_pass_as_bytes(http: httpx.Client, mock: MockPa
         ),
         Raw(chunks=(b'{"id":"file-1","object":"file","deleted":true}',)),
     )
-    content = http.get("/v1/files/file-1/content")
+    content = http.get("/v1/vector_stores/vs-1/files/file-1/content")
     assert content.status_code == 200
     assert content.content == blob
     assert content.headers["content-type"] == "application/octet-stream"
     assert content.headers["content-disposition"] == 'attachment; filename="f.bin"'
     assert "set-cookie" not in content.headers
-    deleted = http.delete("/v1/files/file-1")
+    deleted = http.delete("/v1/vector_stores/vs-1/files/file-1")
     assert deleted.json()["deleted"] is True
     assert [(r.method, r.path) for r in mock.proxied()] == [
-        ("GET", "/v1/files/file-1/content"),
-        ("DELETE", "/v1/files/file-1"),
+        ("GET", "/v1/vector_stores/vs-1/files/file-1/content"),
+        ("DELETE", "/v1/vector_stores/vs-1/files/file-1"),
     ]
 
 
@@ -141,7 +141,7 @@ def test_upstream_client_error_passes_through_with_its_body(
 ) -> None:
     error = b'{"error":{"message":"No such File object: file-x","type":"invalid_request_error","param":"id","code":null}}'
     mock.enqueue(Raw(404, chunks=(error,)))
-    response = http.get("/v1/files/file-x")
+    response = http.get("/v1/vector_stores/vs-1/files/file-x")
     assert response.status_code == 404
     assert response.content == error
     assert "x-llm-proxy-remote-duration-ms" in response.headers
@@ -151,7 +151,7 @@ def test_upstream_server_error_is_a_502_in_openai_shape(
     http: httpx.Client, mock: MockPassthrough
 ) -> None:
     mock.enqueue(*[Raw(500, chunks=(b'{"error":{"message":"boom"}}',))] * 5)
-    response = http.get("/v1/batches")
+    response = http.get("/v1/assistants")
     assert response.status_code == 502
     assert "boom" in response.json()["error"]["message"]
     assert "x-llm-proxy-remote-duration-ms" in response.headers
@@ -222,13 +222,13 @@ def test_openai_sdk_works_through_it(gateway: str, mock: MockPassthrough) -> Non
         Raw(chunks=(orjson.dumps(listing),)), Raw(chunks=(b'{"object":"list","data":[]}',))
     )
     with openai.OpenAI(base_url=gateway + "/v1", api_key="client", max_retries=0) as client:
-        files = client.files.list()
+        files = client.vector_stores.files.list("vs-1")
         assert [f.id for f in files.data] == ["file-abc"]
         raw = client.get("/vector_stores", cast_to=object, options={"params": {"limit": 3}})
         assert raw == {"object": "list", "data": []}
     seen = mock.proxied()
     assert [(r.path, r.query) for r in seen] == [
-        ("/v1/files", ""),
+        ("/v1/vector_stores/vs-1/files", ""),
         ("/v1/vector_stores", "limit=3"),
     ]
     assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in seen)
@@ -309,18 +309,18 @@ def test_a_virtual_key_goes_only_where_it_may(
         once = virtual_key([{"provider": "openai"}], rate_limit=limit)
         mock.reset()
         mock.enqueue(*[Raw(chunks=(b'{"object":"list","data":[]}',))] * 2)
-        assert http.get("/v1/files", headers={"x-bf-vk": pinned}).status_code == 200
-        refused = http.get("/v1/files", headers={"x-bf-vk": nowhere})
+        assert http.get("/v1/assistants", headers={"x-bf-vk": pinned}).status_code == 200
+        refused = http.get("/v1/assistants", headers={"x-bf-vk": nowhere})
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "provider_not_allowed"
-        assert http.get("/v1/batches", headers={"x-bf-vk": once}).status_code == 200
-        limited = http.get("/v1/batches", headers={"x-bf-vk": once})
+        assert http.get("/v1/vector_stores", headers={"x-bf-vk": once}).status_code == 200
+        limited = http.get("/v1/vector_stores", headers={"x-bf-vk": once})
         assert limited.status_code == 429
         assert limited.json()["error"]["code"] == "rate_limit_exceeded"
     first, second = mock.proxied()
     assert first.headers["authorization"] == "Bearer sk-upstream-pinned-b"
     assert "x-bf-vk" not in first.headers
-    assert second.path == "/v1/batches"
+    assert second.path == "/v1/vector_stores"
 
 
 def test_every_passthrough_request_is_one_log_row(
@@ -343,8 +343,8 @@ def test_every_passthrough_request_is_one_log_row(
         GatewayProcess(workdir, config) as process,
         httpx.Client(base_url=process.base_url, headers=CLIENT, timeout=10) as http,
     ):
-        assert http.get("/v1/files", headers={"x-request-id": "pt-log-1"}).status_code == 200
-        assert http.get("/v1/files/f", headers={"x-request-id": "pt-log-2"}).status_code == 404
+        assert http.get("/v1/assistants", headers={"x-request-id": "pt-log-1"}).status_code == 200
+        assert http.get("/v1/assistants/a", headers={"x-request-id": "pt-log-2"}).status_code == 404
         streamed = http.post("/v1/threads/runs", headers={"x-request-id": "pt-log-3"})
         assert streamed.content == b"data: {}\n\ndata: [DONE]\n\n"
     rows = asyncio.run(_log_rows(workdir / "data"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -43,6 +44,9 @@ from cloverleaf.storage.request_log_spool import RequestLogSpool
 from cloverleaf.storage.store import ConfigStore
 
 log = logging.getLogger("cloverleaf.server")
+#: allocations between young-generation collections (CPython's default is 700): requests
+#: allocate many short-lived objects, most of them freed by reference counting anyway
+YOUNG_GC_THRESHOLD = 20_000
 
 
 class CloverleafApp:
@@ -223,6 +227,7 @@ class CloverleafApp:
                     log.error("startup failed: %s", exc)
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                settle_heap()
                 # learn which bare model names each provider serves, without delaying startup
                 self._warmup = asyncio.get_running_loop().create_task(self.gateway.models.list())
                 await send({"type": "lifespan.startup.complete"})
@@ -230,6 +235,17 @@ class CloverleafApp:
                 await self._stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def settle_heap() -> None:
+    """Move everything startup built (modules, SQLAlchemy metadata, the catalogue) out of the
+    garbage collector's reach, and collect young objects less often: a full collection then
+    scans only what requests left behind, not the whole process, so it no longer stalls a
+    request for milliseconds, and a busy gateway spends less CPU collecting."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
 
 
 def _govern(

@@ -22,7 +22,7 @@ from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.pipeline.result import record_of
 from cloverleaf.pipeline.targets import run_targeted
 from cloverleaf.providers.auth import auth_headers
-from cloverleaf.providers.images.registry import image_adapter
+from cloverleaf.providers.images.registry import route_image_adapter
 from cloverleaf.providers.images.spec import (
     Forwarded,
     ImageAdapter,
@@ -73,7 +73,7 @@ async def run_images(gateway: Gateway, client: ClientImages, request_id: str) ->
 def _check(target: Target, request: ImageRequest) -> None:
     """Refuse before any call what the target cannot do: a clear 400, never an upstream 404."""
     route = target.route
-    adapter = image_adapter(route.spec)
+    adapter = route_image_adapter(route)
     if adapter is None:
         raise bad_request(
             f"provider {route.name} does not offer image generation",
@@ -91,7 +91,7 @@ def _check(target: Target, request: ImageRequest) -> None:
 
 
 def _adapter(target: Target) -> ImageAdapter:
-    adapter = image_adapter(target.route.spec)
+    adapter = route_image_adapter(target.route)
     assert adapter is not None, "targets are checked before any call"
     return adapter
 

@@ -90,6 +90,20 @@ def _config(mocks: Mocks) -> dict[str, Any]:
                 "keys": [{"value": mocks.vendor.api_key}],
                 "network_config": {"base_url": mocks.vendor.base_url, **once},
             },
+            # a self-hosted OpenAI-compatible server that declares image generation, and one
+            # that does not
+            "localai": {
+                "custom_provider_config": {
+                    "base_provider_type": "openai",
+                    "is_key_less": True,
+                    "allowed_requests": {"image_generation": True, "chat_completion": True},
+                },
+                "network_config": {"base_url": mocks.openai.base_url, **once},
+            },
+            "chatonly": {
+                "custom_provider_config": {"base_provider_type": "openai", "is_key_less": True},
+                "network_config": {"base_url": mocks.openai.base_url, **once},
+            },
             # an OpenAI-compatible vendor with no images endpoint
             "groq": {
                 "keys": [{"value": "gsk"}],

@@ -60,9 +60,9 @@ def openai_audio_url(
     """`operation` (`/audio/speech`) on an OpenAI-wire target: a custom provider's path
     override wins, Azure addresses the deployment `model` names."""
     route = target.route
-    override = route.path_overrides.get(request_type)
-    if override:
-        return (key.server_url or route.base_url).rstrip("/") + "/" + override.lstrip("/")
+    overridden = route.overridden_url(key, request_type)
+    if overridden is not None:
+        return overridden
     if wire_of(target) is AudioWire.AZURE:
         return route.url(key, f"/deployments/{quote(model, safe='')}{operation}")
     return route.url(key, operation)

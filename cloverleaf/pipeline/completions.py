@@ -110,9 +110,9 @@ def _build(client: ClientChat, target: Target, key: UpstreamKey) -> UpstreamRequ
 def completions_url(route: ProviderRoute, key: UpstreamKey, model: str, stream: bool) -> str:
     """Like `ProviderRoute.chat_url`: a custom provider's path override wins."""
     kind = STREAM_REQUEST_TYPE if stream else REQUEST_TYPE
-    override = route.path_overrides.get(kind) or route.path_overrides.get(REQUEST_TYPE)
-    if override:
-        return (key.server_url or route.base_url).rstrip("/") + "/" + override.lstrip("/")
+    overridden = route.overridden_url(key, kind, REQUEST_TYPE)
+    if overridden is not None:
+        return overridden
     spec = route.spec
     return route.url(key, FORWARD_PATHS[spec.adapter or spec.dialect](model))
 

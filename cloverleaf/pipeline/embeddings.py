@@ -9,7 +9,6 @@ answered it, so all vectors come from one model.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,7 +25,7 @@ from cloverleaf.core.usage import Usage
 from cloverleaf.formats.openai_chat.embeddings import PeekedEmbedding, forwarded_body
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.pipeline.result import record_of
-from cloverleaf.pipeline.targets import run_targeted
+from cloverleaf.pipeline.targets import follow_up_calls, run_targeted
 from cloverleaf.providers.auth import auth_headers
 from cloverleaf.providers.registry_embeddings import embedding_adapter
 from cloverleaf.providers.spec_embeddings import EmbeddingAdapter, EmbeddingAnswer, EmbeddingCall
@@ -180,11 +179,7 @@ def _build(
     else:
         call = _calls(client, target, key)[index]
         body, path = orjson.dumps(call.body), call.path
-    override = route.path_overrides.get(REQUEST_TYPE)
-    if override:
-        url = (key.server_url or route.base_url).rstrip("/") + "/" + override.lstrip("/")
-    else:
-        url = route.url(key, path)
+    url = route.overridden_url(key, REQUEST_TYPE) or route.url(key, path)
     headers = [("content-type", "application/json"), *route.extra_headers]
     headers += auth_headers(
         route.spec, key.credential, method="POST", url=url, headers=headers, body=body
@@ -195,21 +190,16 @@ def _build(
 async def _rest(
     gateway: Gateway, client: ClientEmbedding, target: Target, key: UpstreamKey
 ) -> list[tuple[EmbeddingAnswer, float]]:
-    """The calls after the first, on the provider that answered it (retries, no fallback)."""
+    """The calls after the first, on the provider that answered it."""
+
+    def build(t: Target, k: UpstreamKey, index: int) -> UpstreamRequest:
+        return _build(client, t, k, index)
+
+    async def read(opened: Opened) -> EmbeddingAnswer:
+        return _answer(target, opened, await _read(opened))
+
     count = len(_calls(client, target, key))
-    gate = asyncio.Semaphore(_PARALLEL_CALLS)
-
-    async def one(index: int) -> tuple[EmbeddingAnswer, float]:
-        async with gate:
-            opened = await open_upstream(
-                [target],
-                lambda t, k: _build(client, t, k, index),
-                gateway.transport,
-                gateway.rng,
-            )
-            return _answer(target, opened, await _read(opened)), opened.remote_ms
-
-    return list(await asyncio.gather(*(one(i) for i in range(1, count))))
+    return await follow_up_calls(gateway, target, count, build, read, parallel=_PARALLEL_CALLS)
 
 
 async def _read(opened: Opened) -> bytes:

@@ -10,7 +10,6 @@ and the rest on the provider that answered it, side by side.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, replace
 
@@ -20,7 +19,7 @@ from cloverleaf.core.errors import GatewayError, bad_request
 from cloverleaf.core.usage import Usage
 from cloverleaf.pipeline.gateway import Gateway
 from cloverleaf.pipeline.result import record_of
-from cloverleaf.pipeline.targets import run_targeted
+from cloverleaf.pipeline.targets import follow_up_calls, run_targeted
 from cloverleaf.providers.auth import auth_headers
 from cloverleaf.providers.images.registry import route_image_adapter
 from cloverleaf.providers.images.spec import (
@@ -108,11 +107,7 @@ def _build(client: ClientImages, target: Target, key: UpstreamKey, index: int) -
         body, path = orjson.dumps(call.body), call.path
         if call.accept:
             headers.append(("accept", call.accept))
-    override = route.path_overrides.get(REQUEST_TYPE)
-    if override:
-        url = (key.server_url or route.base_url).rstrip("/") + "/" + override.lstrip("/")
-    else:
-        url = route.url(key, path)
+    url = route.overridden_url(key, REQUEST_TYPE) or route.url(key, path)
     headers += auth_headers(
         route.spec, key.credential, method="POST", url=url, headers=headers, body=body
     )
@@ -167,21 +162,13 @@ async def _rest(
     adapter: Translated,
     key: UpstreamKey,
 ) -> list[tuple[ImageAnswer, float]]:
-    """The calls after the first, on the provider that answered it (retries, no fallback)."""
+    """The calls after the first, on the provider that answered it."""
     count = len(adapter.calls(client.request, key.upstream_model(target.model)))
-    gate = asyncio.Semaphore(_PARALLEL_CALLS)
 
-    async def one(index: int) -> tuple[ImageAnswer, float]:
-        async with gate:
-            opened = await open_upstream(
-                [target],
-                lambda t, k: _build(client, t, k, index),
-                gateway.transport,
-                gateway.rng,
-            )
-            return await _read(opened), opened.remote_ms
+    def build(t: Target, k: UpstreamKey, index: int) -> UpstreamRequest:
+        return _build(client, t, k, index)
 
-    return list(await asyncio.gather(*(one(i) for i in range(1, count))))
+    return await follow_up_calls(gateway, target, count, build, _read, parallel=_PARALLEL_CALLS)
 
 
 async def _read(opened: Opened) -> ImageAnswer:

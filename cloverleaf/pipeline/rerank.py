@@ -74,11 +74,7 @@ def _build(request: RerankRequest, target: Target, key: UpstreamKey) -> Upstream
     route = target.route
     adapter = _adapter(target)
     body = orjson.dumps(adapter.encode(request, key.upstream_model(target.model)))
-    override = route.path_overrides.get(REQUEST_TYPE)
-    if override:
-        url = (key.server_url or route.base_url).rstrip("/") + "/" + override.lstrip("/")
-    else:
-        url = route.url(key, adapter.path)
+    url = route.overridden_url(key, REQUEST_TYPE) or route.url(key, adapter.path)
     headers = [("content-type", "application/json"), *route.extra_headers]
     headers += auth_headers(
         route.spec, key.credential, method="POST", url=url, headers=headers, body=body

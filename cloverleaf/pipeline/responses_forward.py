@@ -53,9 +53,9 @@ def forwards(target: Target) -> bool:
 
 def responses_url(route: ProviderRoute, key: UpstreamKey, stream: bool) -> str:
     kind = STREAM_REQUEST_TYPE if stream else REQUEST_TYPE
-    override = route.path_overrides.get(kind) or route.path_overrides.get(REQUEST_TYPE)
-    if override:
-        return (key.server_url or route.base_url).rstrip("/") + "/" + override.lstrip("/")
+    overridden = route.overridden_url(key, kind, REQUEST_TYPE)
+    if overridden is not None:
+        return overridden
     endpoint = _endpoint(route)
     assert endpoint is not None, "only forwarded targets get a Responses URL"
     if endpoint.dated:

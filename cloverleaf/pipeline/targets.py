@@ -3,15 +3,20 @@ moderations, rerank): the same routing and governance, in one place."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from cloverleaf.core.usage import Usage
 from cloverleaf.governance.enforce_context import CURRENT
 from cloverleaf.pipeline.gateway import Gateway
+from cloverleaf.routing.attempts import Opened, open_upstream
+from cloverleaf.routing.keys import UpstreamKey
 from cloverleaf.routing.table import Target
+from cloverleaf.transport.base import UpstreamRequest
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 async def run_targeted(
@@ -57,3 +62,27 @@ async def run_targeted(
     except BaseException:
         accounting.close(governed)
         raise
+
+
+async def follow_up_calls(
+    gateway: Gateway,
+    target: Target,
+    count: int,
+    build: Callable[[Target, UpstreamKey, int], UpstreamRequest],
+    read: Callable[[Opened], Awaitable[R]],
+    *,
+    parallel: int,
+) -> list[tuple[R, float]]:
+    """Calls 1 to `count - 1` of a request the provider takes in several calls (embeddings in
+    batches, one image a call), on the target that answered call 0: retries, no fallback, at
+    most `parallel` at once. Each answer with its upstream time, in call order."""
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(index: int) -> tuple[R, float]:
+        async with gate:
+            opened = await open_upstream(
+                [target], lambda t, k: build(t, k, index), gateway.transport, gateway.rng
+            )
+            return await read(opened), opened.remote_ms
+
+    return list(await asyncio.gather(*(one(i) for i in range(1, count))))

@@ -78,11 +78,20 @@ class ProviderRoute:
                 "(custom_provider_config.allowed_requests)",
                 code="request_type_not_allowed",
             )
-        override = self.path_overrides.get(kind) or self.path_overrides.get("chat_completion")
-        if override:
-            base = (key.server_url or self.base_url).rstrip("/")
-            return base + "/" + override.lstrip("/")
+        overridden = self.overridden_url(key, kind, "chat_completion")
+        if overridden is not None:
+            return overridden
         return self.url(key, self.adapter.for_model(model).path(model, stream))
+
+    def overridden_url(self, key: UpstreamKey, *kinds: str) -> str | None:
+        """A custom provider's own path for the first of `kinds` (request types) it overrides
+        (Bifrost's `request_path_overrides`), under the key's or the provider's base URL; None
+        when it overrides none of them."""
+        for kind in kinds:
+            override = self.path_overrides.get(kind)
+            if override:
+                return (key.server_url or self.base_url).rstrip("/") + "/" + override.lstrip("/")
+        return None
 
     def allows(self, model: str) -> bool:
         return any(key.allows(model) for key in self.keys)

@@ -102,19 +102,14 @@ def build_routes(
         table.add(_client("POST", f"{prefix}/v1/completions", extra.completions, "Completions"))
         table.add(_client("POST", f"{prefix}/v1/moderations", extra.moderations, "Moderations"))
         table.add(_client("POST", f"{prefix}/v1/rerank", extra.rerank, "Rerank"))
-    # issue 6 operations with modules of their own: each adds its routes (OpenAI paths, the
-    # `/openai` prefix and OmniRoute's `/api/v1` paths) right below its marker
-    # -- responses --
-    for route in responses_routes(gateway, settings, OPENAI_PREFIXES):
-        table.add(route)
-    # -- images --
-    for route in images_routes(gateway, settings):
-        table.add(route)
-    # -- audio --
-    for route in audio_routes(gateway, settings):
-        table.add(route)
-    # -- files and batches --
-    for route in batch_routes(gateway, settings):
+    # Responses, images, audio, files and batches: each module gives its OpenAI paths, their
+    # `/openai` twins and, where OmniRoute has them, its `/api/v1` paths
+    for route in (
+        *responses_routes(gateway, settings, OPENAI_PREFIXES),
+        *images_routes(gateway, settings),
+        *audio_routes(gateway, settings),
+        *batch_routes(gateway, settings),
+    ):
         table.add(route)
     ollama = OllamaMetaRoutes(gateway, settings)
     table.add(_client("GET", "/api/tags", ollama.tags))

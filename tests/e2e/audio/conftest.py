@@ -13,6 +13,7 @@ from typing import Any
 import openai
 import pytest
 
+from tests.e2e.sdk import openai_sdk
 from tests.gateway_process import GatewayProcess
 from tests.mocks import audio_wire
 from tests.mocks.azure_front import API_KEY as AZURE_KEY
@@ -96,9 +97,7 @@ def gateway(mocks: Mocks, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture
 def client(gateway: GatewayProcess, upstreams: Mocks) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(
-        base_url=gateway.base_url + "/v1", api_key="sk-client", max_retries=0, timeout=20
-    ) as sdk:
+    with openai_sdk(gateway) as sdk:
         yield sdk
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import openai
 import pytest
 
+from tests.e2e.sdk import openai_sdk
 from tests.gateway_process import GatewayProcess
 from tests.mocks.azure_front import API_KEY as AZURE_KEY
 from tests.mocks.azure_front import MockAzureOpenAI
@@ -131,9 +132,7 @@ def client(
     request: pytest.FixtureRequest, gateway: GatewayProcess, upstreams: Upstreams
 ) -> Iterator[openai.OpenAI]:
     """The SDK on both of the gateway's OpenAI prefixes."""
-    with openai.OpenAI(
-        base_url=gateway.base_url + request.param, api_key="sk-client", max_retries=0, timeout=20
-    ) as sdk:
+    with openai_sdk(gateway, request.param) as sdk:
         yield sdk
 
 

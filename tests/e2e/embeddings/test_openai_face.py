@@ -16,6 +16,7 @@ import openai
 import pytest
 
 from tests.e2e.embeddings.conftest import Mocks
+from tests.e2e.sdk import openai_sdk
 from tests.gateway_process import GatewayProcess
 from tests.mocks.embeddings_wire import token_text, vector
 
@@ -24,9 +25,7 @@ TEXTS = ["the quick fox", "jumps"]
 
 @pytest.fixture
 def client(gateway: GatewayProcess, upstreams: Mocks) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(
-        base_url=gateway.base_url + "/v1", api_key="sk-client", max_retries=0, timeout=20
-    ) as sdk:
+    with openai_sdk(gateway) as sdk:
         yield sdk
 
 
